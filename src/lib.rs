@@ -1,0 +1,38 @@
+//! # evolink-tasks
+//!
+//! A client for EvoLink's asynchronous generation tasks (video, image, audio): query a task,
+//! wait for it to finish, watch its progress. It compiles to WebAssembly and ships as the npm
+//! package `evolink-tasks` for browsers, web workers, Node, Deno and Cloudflare Workers; Rust
+//! frontends compiled to wasm can use [`Client`] directly.
+//!
+//! The crate is a pure core plus a thin JavaScript edge:
+//!
+//! - [`json`]: a small strict JSON reader (no `serde_json` in the shipped wasm);
+//! - [`task`]: [`Task`], [`TaskStatus`] and failure codes, read leniently;
+//! - [`error`]: the one [`Error`] type, its stable codes and retry classification;
+//! - [`response`]: an HTTP answer turned into a task or an error;
+//! - [`schedule`]: the polling pace, backoff with jitter, `Retry-After`, deadlines;
+//! - [`poller`]: the sans-IO poll state machine and its async driver over an injected [`Env`];
+//! - [`validate`]: checks on task ids and base URLs, made before any request;
+//! - `js` (wasm32 only): `fetch`, timers, `AbortSignal`, and the exported JavaScript API.
+//!
+//! Everything but `js` runs natively, so `cargo test` covers the logic in milliseconds.
+
+pub mod error;
+pub mod json;
+pub mod poller;
+pub mod response;
+pub mod schedule;
+pub mod task;
+pub mod validate;
+
+#[cfg(target_arch = "wasm32")]
+pub mod js;
+
+pub use error::{ApiError, ArgumentKind, Error};
+pub use poller::{wait, Env, Watch};
+pub use schedule::Policy;
+pub use task::{FailureKind, Task, TaskError, TaskStatus};
+
+#[cfg(target_arch = "wasm32")]
+pub use js::client::{Client, ClientOptions};

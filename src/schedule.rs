@@ -1,0 +1,137 @@
+//! The polling policy, as plain arithmetic: the pace between polls, the backoff after a failure
+//! (exponential, full jitter, capped), the server's `Retry-After` hint and the overall deadline.
+//!
+//! Nothing here reads a clock or a random source: callers pass `now` and a random number, so
+//! the same inputs always give the same delays and a simulator can run it in virtual time.
+
+/// The documented polling advice: every 5 seconds.
+pub const DEFAULT_INTERVAL_MS: u64 = 5_000;
+/// Transient failures tolerated in a row before a wait gives up.
+pub const DEFAULT_MAX_RETRIES: u32 = 3;
+/// How long one request may take.
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 30_000;
+/// The first backoff ceiling after a failure; it doubles with each failure in a row.
+pub const BACKOFF_BASE_MS: u64 = 500;
+/// The largest backoff ceiling.
+pub const BACKOFF_CAP_MS: u64 = 30_000;
+/// The shortest pause after a failure, so that a retry is never immediate.
+pub const BACKOFF_FLOOR_MS: u64 = 100;
+/// The longest `Retry-After` the client honours; a longer hint is clamped to this.
+pub const RETRY_AFTER_CAP_MS: u64 = 120_000;
+
+/// How one wait polls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Pause between polls while the task runs.
+    pub interval_ms: u64,
+    /// Transient failures tolerated in a row.
+    pub max_retries: u32,
+    /// Overall deadline, from the start of the wait.
+    pub timeout_ms: Option<u64>,
+    /// Longest time one request may take.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            interval_ms: DEFAULT_INTERVAL_MS,
+            max_retries: DEFAULT_MAX_RETRIES,
+            timeout_ms: None,
+            request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
+        }
+    }
+}
+
+/// The pause before retrying after `failures` transient failures in a row (1 for the first):
+/// a uniformly random point below `min(cap, base · 2^(failures−1))`, never below the floor.
+/// `random` is in `[0, 1)`.
+pub fn backoff_ms(failures: u32, random: f64) -> u64 {
+    let shift = failures.saturating_sub(1).min(16);
+    let ceiling = BACKOFF_BASE_MS.saturating_mul(1 << shift).min(BACKOFF_CAP_MS);
+    let random = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.5 };
+    ((ceiling as f64 * random) as u64).max(BACKOFF_FLOOR_MS)
+}
+
+/// Reads a `Retry-After` value, either delay-seconds or an HTTP date, into milliseconds from
+/// `now_unix_ms`, clamped to `0..=RETRY_AFTER_CAP_MS`. `None` when it is neither form.
+pub fn retry_after_ms(value: &str, now_unix_ms: f64) -> Option<u64> {
+    let value = value.trim();
+    let ms = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        value.parse::<u64>().unwrap_or(u64::MAX).saturating_mul(1000) as f64
+    } else {
+        http_date_unix_ms(value)? - now_unix_ms
+    };
+    Some(ms.clamp(0.0, RETRY_AFTER_CAP_MS as f64) as u64)
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the HTTP date format servers send.
+fn http_date_unix_ms(value: &str) -> Option<f64> {
+    let (_, rest) = value.split_once(", ")?;
+    let mut parts = rest.split(' ');
+    let day: i64 = parts.next()?.parse().ok()?;
+    let month_name = parts.next()?;
+    let month = MONTHS.iter().position(|m| *m == month_name)? as i64 + 1;
+    let year: i64 = parts.next()?.parse().ok()?;
+    let mut clock = parts.next()?.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, m, s) = (clock.next()??, clock.next()??, clock.next()??);
+    if parts.next() != Some("GMT") || parts.next().is_some() || clock.next().is_some() {
+        return None;
+    }
+    if !(1..=31).contains(&day) || !(0..24).contains(&h) || !(0..60).contains(&m) || !(0..61).contains(&s) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(((days * 86_400 + h * 3_600 + m * 60 + s) * 1_000) as f64)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_full_jitter() {
+        assert_eq!(backoff_ms(1, 0.999_999), 499);
+        assert_eq!(backoff_ms(2, 0.999_999), 999);
+        assert_eq!(backoff_ms(3, 0.5), 1_000);
+        assert_eq!(backoff_ms(40, 0.999_999), 29_999);
+        assert_eq!(backoff_ms(1, 0.0), BACKOFF_FLOOR_MS);
+        assert_eq!(backoff_ms(5, f64::NAN), 4_000);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = 784_111_777_000.0; // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(retry_after_ms("3", now), Some(3_000));
+        assert_eq!(retry_after_ms(" 0 ", now), Some(0));
+        assert_eq!(retry_after_ms("Sun, 06 Nov 1994 08:49:39 GMT", now), Some(2_000));
+        assert_eq!(retry_after_ms("Sun, 06 Nov 1994 08:49:30 GMT", now), Some(0));
+        assert_eq!(retry_after_ms("99999999999999999999", now), Some(RETRY_AFTER_CAP_MS));
+        assert_eq!(retry_after_ms("Tue, 01 Jan 2030 00:00:00 GMT", now), Some(RETRY_AFTER_CAP_MS));
+        for bad in ["", "-1", "1.5", "soon", "Sun, 06 Nov 1994 08:49:39 PST", "Sun, 32 Nov 1994 08:49:39 GMT"] {
+            assert_eq!(retry_after_ms(bad, now), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn civil_days_match_known_dates() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(2026, 11, 29), 20_786);
+    }
+}

@@ -1,0 +1,298 @@
+//! The task model: [`Task`], [`TaskStatus`] and the failure codes a failed task carries.
+//!
+//! A task is read leniently: only `status` must be a string; every other field is optional, a
+//! field of the wrong type is treated as absent, progress is clamped to 0..=100, and the whole
+//! object is kept as sent ([`Task::raw`]), unknown fields included.
+
+use crate::json::{Object, Value};
+
+/// A task's lifecycle state, as `status` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskStatus {
+    /// Accepted, not started.
+    Pending,
+    /// Generating.
+    Processing,
+    /// Finished with results.
+    Completed,
+    /// Finished without results; see [`Task::error`].
+    Failed,
+    /// Cancelled before it finished.
+    Cancelled,
+    /// A status this client does not know yet; treated as still running.
+    Other(String),
+}
+
+impl TaskStatus {
+    /// Reads a `status` string. Any string is accepted.
+    pub fn parse(s: &str) -> TaskStatus {
+        match s {
+            "pending" => TaskStatus::Pending,
+            "processing" => TaskStatus::Processing,
+            "completed" => TaskStatus::Completed,
+            "failed" => TaskStatus::Failed,
+            "cancelled" => TaskStatus::Cancelled,
+            other => TaskStatus::Other(other.to_owned()),
+        }
+    }
+
+    /// The status as the API spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            TaskStatus::Pending => "pending",
+            TaskStatus::Processing => "processing",
+            TaskStatus::Completed => "completed",
+            TaskStatus::Failed => "failed",
+            TaskStatus::Cancelled => "cancelled",
+            TaskStatus::Other(s) => s,
+        }
+    }
+
+    /// True once the task can no longer change: completed, failed or cancelled.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            TaskStatus::Completed | TaskStatus::Failed | TaskStatus::Cancelled
+        )
+    }
+}
+
+/// What kind of failure a failed task reports, from its `error.code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// The input must change before a new task can succeed (`content_policy_violation`, …).
+    InvalidInput,
+    /// The task was cancelled (`status: "cancelled"` or `request_cancelled`).
+    Cancelled,
+    /// A server-side failure: the same request may succeed as a new task later.
+    Transient,
+    /// The task id is invalid or expired (`resource_not_found`).
+    NotFound,
+    /// A code this client does not know.
+    Unknown,
+}
+
+impl FailureKind {
+    /// Classifies a failed task's `error.code`.
+    pub fn of_code(code: &str) -> FailureKind {
+        match code {
+            "content_policy_violation"
+            | "invalid_parameters"
+            | "image_processing_error"
+            | "image_dimension_mismatch" => FailureKind::InvalidInput,
+            "request_cancelled" | "cancelled" => FailureKind::Cancelled,
+            "generation_failed_no_content" | "service_error" | "generation_timeout"
+            | "resource_exhausted" | "quota_exceeded" | "service_unavailable"
+            | "unknown_error" | "model_unavailable" | "upstream_error" | "rate_limited" => {
+                FailureKind::Transient
+            }
+            "resource_not_found" => FailureKind::NotFound,
+            _ => FailureKind::Unknown,
+        }
+    }
+}
+
+/// The `error` object of a failed task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskError {
+    /// `error.code`, e.g. `content_policy_violation` (an integer code is kept as its digits).
+    pub code: Option<String>,
+    /// `error.message`, for people.
+    pub message: Option<String>,
+}
+
+/// One observation of a task, as `GET /v1/tasks/{id}` (or a callback) returned it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Task {
+    /// `id`; empty when the server sent none.
+    pub id: String,
+    /// `status`.
+    pub status: TaskStatus,
+    /// `progress`, clamped to 0..=100 and rounded; `None` when absent or not a number.
+    pub progress: Option<u8>,
+    /// `task_info.estimated_time` in seconds, when present.
+    pub estimated_time: Option<u32>,
+    /// `error`, when present.
+    pub error: Option<TaskError>,
+    /// The whole object as the server sent it, unknown fields included.
+    pub raw: Object,
+}
+
+/// Why a JSON value is not a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotATask {
+    /// The body is not a JSON object.
+    NotAnObject,
+    /// The object has no string `status`.
+    NoStatus,
+}
+
+impl NotATask {
+    /// A sentence saying what was wrong.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NotATask::NotAnObject => "the body is not a JSON object",
+            NotATask::NoStatus => "the object has no string \"status\"",
+        }
+    }
+}
+
+fn code_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 => {
+            Some((*n as i64).to_string())
+        }
+        _ => None,
+    }
+}
+
+fn seconds(v: Option<&Value>) -> Option<u32> {
+    let n = v?.as_f64()?;
+    (n >= 0.0).then(|| n.min(u32::MAX as f64).round() as u32)
+}
+
+impl Task {
+    /// Reads a task from a parsed JSON value.
+    pub fn from_value(value: Value) -> Result<Task, NotATask> {
+        let Value::Object(raw) = value else {
+            return Err(NotATask::NotAnObject);
+        };
+        let status = raw
+            .get("status")
+            .and_then(Value::as_str)
+            .map(TaskStatus::parse)
+            .ok_or(NotATask::NoStatus)?;
+        let id = raw.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+        let progress = raw
+            .get("progress")
+            .and_then(Value::as_f64)
+            .map(|p| p.clamp(0.0, 100.0).round() as u8);
+        let estimated_time = seconds(raw.get("task_info").and_then(|i| i.get("estimated_time")));
+        let error = raw.get("error").and_then(Value::as_object).map(|e| TaskError {
+            code: e.get("code").and_then(code_string),
+            message: e.get("message").and_then(Value::as_str).map(str::to_owned),
+        });
+        Ok(Task { id, status, progress, estimated_time, error, raw })
+    }
+
+    /// The failure code of a failed or cancelled task: `error.code`, or `cancelled` for a
+    /// cancelled task without one, or `task_failed` for a failed task without one.
+    pub fn failure_code(&self) -> String {
+        match (&self.error, &self.status) {
+            (Some(TaskError { code: Some(code), .. }), _) => code.clone(),
+            (_, TaskStatus::Cancelled) => "cancelled".to_owned(),
+            _ => "task_failed".to_owned(),
+        }
+    }
+
+    /// What kind of failure this is, for a failed or cancelled task.
+    pub fn failure_kind(&self) -> FailureKind {
+        FailureKind::of_code(&self.failure_code())
+    }
+
+    /// `results`: the result URLs of a completed task (they expire 24 hours after generation).
+    pub fn results(&self) -> Vec<&str> {
+        match self.raw.get("results") {
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `model`, when present.
+    pub fn model(&self) -> Option<&str> {
+        self.raw.get("model").and_then(Value::as_str)
+    }
+
+    /// `task_info.can_cancel`, when present.
+    pub fn can_cancel(&self) -> Option<bool> {
+        self.raw.get("task_info")?.get("can_cancel")?.as_bool()
+    }
+
+    /// True when status or progress differ from `other`: what counts as a change to report.
+    pub fn differs_from(&self, other: &Task) -> bool {
+        self.status != other.status || self.progress != other.progress
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn task(text: &str) -> Result<Task, NotATask> {
+        Task::from_value(parse(text).expect("valid JSON"))
+    }
+
+    #[test]
+    fn reads_a_documented_task_and_keeps_unknown_fields() {
+        let t = task(
+            r#"{"id":"task-unified-1756817821-4x3rx6ny","object":"video.generation.task",
+                "created":1756817821,"model":"seedance-2.0-text-to-video","status":"processing",
+                "progress":65,"task_info":{"can_cancel":true,"estimated_time":165},
+                "x_new_field":{"kept":true}}"#,
+        )
+        .expect("a task");
+        assert_eq!(t.id, "task-unified-1756817821-4x3rx6ny");
+        assert_eq!(t.status, TaskStatus::Processing);
+        assert_eq!(t.progress, Some(65));
+        assert_eq!(t.estimated_time, Some(165));
+        assert_eq!(t.can_cancel(), Some(true));
+        assert_eq!(t.model(), Some("seedance-2.0-text-to-video"));
+        assert_eq!(
+            t.raw.get("x_new_field").and_then(|v| v.get("kept")),
+            Some(&Value::Bool(true))
+        );
+    }
+
+    #[test]
+    fn tolerates_wrong_types_and_out_of_range_progress() {
+        let t = task(r#"{"status":"pending","id":7,"progress":250,"task_info":"x","error":3}"#)
+            .expect("a task");
+        assert_eq!((t.id.as_str(), t.progress, t.estimated_time), ("", Some(100), None));
+        assert_eq!(t.error, None);
+        assert_eq!(task(r#"{"status":"x","progress":-4.6}"#).map(|t| t.progress), Ok(Some(0)));
+        assert_eq!(task(r#"{"status":"x","progress":"50"}"#).map(|t| t.progress), Ok(None));
+    }
+
+    #[test]
+    fn needs_an_object_with_a_string_status() {
+        assert_eq!(task("[]"), Err(NotATask::NotAnObject));
+        assert_eq!(task(r#"{"hello":"world"}"#), Err(NotATask::NoStatus));
+        assert_eq!(task(r#"{"status":5}"#), Err(NotATask::NoStatus));
+    }
+
+    #[test]
+    fn unknown_statuses_are_kept_and_not_terminal() {
+        let t = task(r#"{"status":"queued_for_review"}"#).expect("a task");
+        assert_eq!(t.status, TaskStatus::Other("queued_for_review".into()));
+        assert_eq!(t.status.as_str(), "queued_for_review");
+        assert!(!t.status.is_terminal());
+    }
+
+    #[test]
+    fn failure_codes_cover_both_cancel_forms_and_integer_codes() {
+        let failed = task(r#"{"status":"failed","error":{"code":"request_cancelled"}}"#);
+        assert_eq!(failed.map(|t| t.failure_kind()), Ok(FailureKind::Cancelled));
+        let cancelled = task(r#"{"status":"cancelled"}"#).expect("a task");
+        assert_eq!(cancelled.failure_code(), "cancelled");
+        assert_eq!(cancelled.failure_kind(), FailureKind::Cancelled);
+        let numeric = task(r#"{"status":"failed","error":{"code":500,"message":"m"}}"#);
+        assert_eq!(numeric.map(|t| t.failure_code()), Ok("500".to_owned()));
+        let bare = task(r#"{"status":"failed"}"#).expect("a task");
+        assert_eq!(bare.failure_code(), "task_failed");
+        assert_eq!(
+            FailureKind::of_code("content_policy_violation"),
+            FailureKind::InvalidInput
+        );
+        assert_eq!(FailureKind::of_code("generation_timeout"), FailureKind::Transient);
+    }
+
+    #[test]
+    fn results_are_read_from_the_results_array() {
+        let t = task(r#"{"status":"completed","results":["https://a/v.mp4",3,"https://b"]}"#);
+        assert_eq!(t.map(|t| t.results().join(" ")), Ok("https://a/v.mp4 https://b".into()));
+    }
+}

@@ -1,0 +1,134 @@
+//! Checks on what callers pass in, made before anything is sent: task ids and base URLs.
+//!
+//! Each check returns an [`Error::Argument`] whose message names the argument and the problem,
+//! which the JavaScript edge throws as a `TypeError` or `RangeError`.
+
+use crate::error::{ArgumentKind, Error};
+
+/// The longest task id accepted.
+pub const MAX_TASK_ID_LEN: usize = 256;
+
+fn type_error(message: String) -> Error {
+    Error::Argument(ArgumentKind::Type, message)
+}
+
+/// Checks a task id: 1 to 256 ASCII letters, digits, `-`, `_`, `.` or `:`, and not `.` or
+/// `..`. Such an id needs no escaping in a URL path and cannot change the path.
+pub fn task_id(id: &str) -> Result<(), Error> {
+    let problem = if id.is_empty() {
+        "is empty"
+    } else if id.len() > MAX_TASK_ID_LEN {
+        "is longer than 256 characters"
+    } else if id == "." || id == ".." {
+        "cannot be \".\" or \"..\""
+    } else if let Some(c) = id.chars().find(|c| !allowed_in_id(*c)) {
+        let mut m = String::from("task id contains ");
+        m.push_str(&describe_char(c));
+        m.push_str("; ids are ASCII letters, digits, '-', '_', '.' and ':'");
+        return Err(type_error(m));
+    } else {
+        return Ok(());
+    };
+    let mut m = String::from("task id ");
+    m.push_str(problem);
+    Err(type_error(m))
+}
+
+fn allowed_in_id(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')
+}
+
+fn describe_char(c: char) -> String {
+    if c.is_control() || c == ' ' {
+        let mut s = String::from("U+");
+        s.push_str(&format_hex(c as u32));
+        s
+    } else {
+        let mut s = String::from("'");
+        s.push(c);
+        s.push('\'');
+        s
+    }
+}
+
+fn format_hex(mut n: u32) -> String {
+    let mut digits = Vec::new();
+    loop {
+        let d = (n % 16) as u8;
+        digits.push(if d < 10 { b'0' + d } else { b'A' + d - 10 });
+        n /= 16;
+        if n == 0 && digits.len() >= 4 {
+            break;
+        }
+    }
+    digits.iter().rev().map(|&b| char::from(b)).collect()
+}
+
+/// True for host names that reach this machine: `localhost` (and its subdomains), 127.0.0.0/8
+/// and `[::1]`.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" || host == "::1" {
+        return true;
+    }
+    let octets: Vec<_> = host.split('.').collect();
+    octets.len() == 4
+        && octets.first() == Some(&"127")
+        && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Checks the scheme and host of an absolute base URL: https anywhere, http only to loopback.
+pub fn base_url(protocol: &str, hostname: &str) -> Result<(), Error> {
+    match protocol {
+        "https:" => Ok(()),
+        "http:" if is_loopback_host(hostname) => Ok(()),
+        "http:" => Err(type_error(
+            "baseUrl must use https (http is allowed only to localhost or 127.0.0.1)".to_owned(),
+        )),
+        _ => Err(type_error("baseUrl must be an https URL or a relative path".to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(r: Result<(), Error>) -> String {
+        match r {
+            Err(Error::Argument(ArgumentKind::Type, m)) => m,
+            other => panic!("expected a TypeError, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn accepts_documented_ids() {
+        for id in ["task-unified-1756817821-4x3rx6ny", "a", "a.b:c_d", &"x".repeat(256)] {
+            assert_eq!(task_id(id), Ok(()), "{id}");
+        }
+    }
+
+    #[test]
+    fn refuses_ids_that_could_change_the_path() {
+        assert_eq!(message(task_id("")), "task id is empty");
+        assert_eq!(message(task_id("..")), "task id cannot be \".\" or \"..\"");
+        assert!(message(task_id(&"x".repeat(257))).contains("longer than 256"));
+        assert!(message(task_id("a/b")).contains("'/'"));
+        assert!(message(task_id("a b")).contains("U+0020"));
+        assert!(message(task_id("a\u{0}")).contains("U+0000"));
+        for bad in ["a?b", "a#b", "a%2F", "é", "a\\b", "../x"] {
+            assert!(task_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn base_urls_are_https_or_loopback_http() {
+        assert_eq!(base_url("https:", "api.evolink.ai"), Ok(()));
+        for host in ["localhost", "127.0.0.1", "127.1.2.3", "[::1]", "app.localhost"] {
+            assert_eq!(base_url("http:", host), Ok(()), "{host}");
+        }
+        for host in ["example.com", "10.0.0.1", "127.0.0.1.evil.com", "0x7f.0.0.1"] {
+            assert!(message(base_url("http:", host)).contains("https"), "{host}");
+        }
+        assert!(base_url("ftp:", "x").is_err());
+    }
+}
