@@ -166,6 +166,11 @@ impl<E: Env> Watch<E> {
         self.poller.last()
     }
 
+    /// The environment the watch runs in.
+    pub fn env(&self) -> &E {
+        &self.env
+    }
+
     /// The next observation that differs from the previous one; `Some(Err(_))` once when the
     /// wait fails (a failed task is reported first, then its error); `None` after the end.
     pub async fn next(&mut self) -> Option<Result<Task, Error>> {

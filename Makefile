@@ -1,0 +1,52 @@
+# The two commands that matter: `make demo` and `make test`. Everything installs on first use.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+WASM := target/wasm32-unknown-unknown/release/evolink_tasks.wasm
+BIN := node_modules/.bin
+
+.PHONY: setup pkg test test-native test-wasm test-pkg lint demo bench clean
+
+setup:
+	@scripts/setup.sh
+
+## pkg: build the npm package into pkg/
+pkg: setup
+	@echo "==> building the wasm (release, size profile)"
+	cargo build --quiet --release --target wasm32-unknown-unknown
+	rm -rf build/glue && wasm-bindgen $(WASM) --out-dir build/glue --target web --omit-default-module-path
+	$(BIN)/wasm-opt -Oz --strip-debug --strip-producers build/glue/evolink_tasks_bg.wasm -o pkg/evolink_tasks_bg.wasm
+	node scripts/build-pkg.mjs
+	@node scripts/size.mjs
+
+## test: everything, as CI runs it
+test: setup lint test-native test-wasm test-pkg
+	@echo "==> all tests passed"
+
+lint:
+	@echo "==> cargo fmt, clippy (host and wasm32)"
+	cargo fmt --check
+	cargo clippy --quiet --all-targets -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
+
+test-native:
+	@echo "==> core tests (native)"
+	cargo test --quiet
+	@echo "==> fake server self-test"
+	node --test --test-reporter=dot tests/fake-server/
+
+test-wasm: setup
+	@echo "==> wasm tests in Node and headless Chromium"
+	tests/wasm/run.sh
+
+test-pkg: pkg
+	@echo "==> the packed package in Node (ESM, CJS), Deno, workerd, Chromium (page, Vite), tsc"
+	tests/pkg/run.sh
+
+demo: pkg
+	node www/serve.mjs
+
+bench: pkg
+	node bench/run.mjs
+
+clean:
+	rm -rf target build pkg/*.mjs pkg/*.cjs pkg/*.wasm pkg/*.d.ts pkg/*.d.cts pkg/README.md tests/artifacts

@@ -1,0 +1,232 @@
+//! The Rust-facing client for wasm frontends (Leptos, Yew, Dioxus): [`Client`] with
+//! `get_task`, `wait_for_task` and `watch_task`, over the runtime's `fetch` and timers.
+//! The exported JavaScript class is a thin wrapper around it.
+//!
+//! Cancellation is by drop: dropping a returned future aborts its request and clears its timer.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::event::Sleep;
+use super::fetch::{self, Request};
+use super::sys;
+use crate::error::{ArgumentKind, Error};
+use crate::poller::{self, Env, Watch};
+use crate::schedule::{Policy, DEFAULT_INTERVAL_MS, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT_MS};
+use crate::task::Task;
+
+/// Where EvoLink's API lives.
+pub const DEFAULT_BASE_URL: &str = "https://api.evolink.ai";
+
+/// How to build a [`Client`]. Every field has a default.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Sent as `Authorization: Bearer …`; leave it out when a proxy adds the key.
+    pub api_key: Option<String>,
+    /// The API's base URL: https, http to loopback, or a path relative to the page.
+    pub base_url: Option<String>,
+    /// Extra request headers.
+    pub headers: Vec<(String, String)>,
+    /// A `fetch` to call (unbound) instead of the global one.
+    pub fetch: Option<Function>,
+    /// The longest one request may take.
+    pub request_timeout_ms: u64,
+    /// Transient failures tolerated in a row during a wait.
+    pub max_retries: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            api_key: None,
+            base_url: None,
+            headers: Vec::new(),
+            fetch: None,
+            request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
+            max_retries: DEFAULT_MAX_RETRIES,
+        }
+    }
+}
+
+/// How one wait polls.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WaitOptions {
+    /// Fixed pause between polls (default 5000 ms).
+    pub interval_ms: Option<u64>,
+    /// Overall deadline.
+    pub timeout_ms: Option<u64>,
+}
+
+struct Inner {
+    base: String,
+    headers: Vec<(String, String)>,
+    fetch: Function,
+    request_timeout_ms: u64,
+    max_retries: u32,
+}
+
+/// A client for EvoLink's task endpoints. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    inner: Rc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    // The headers hold the API key: never print them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base", &self.inner.base).finish_non_exhaustive()
+    }
+}
+
+fn type_error(message: &str) -> Error {
+    Error::Argument(ArgumentKind::Type, message.to_owned())
+}
+
+/// Resolves and checks the base URL; returns it without a trailing slash.
+fn resolve_base_url(base: &str) -> Result<String, Error> {
+    let url = match sys::Url::new(base) {
+        Ok(url) => {
+            crate::validate::base_url(&url.protocol(), &url.hostname())?;
+            url
+        }
+        Err(_) => {
+            let page = Reflect::get(&sys::global("location"), &"href".into())
+                .ok()
+                .and_then(|h| h.as_string());
+            let Some(page) = page else {
+                return Err(type_error(
+                    "baseUrl is not an absolute URL, and this runtime has no page location to resolve it against",
+                ));
+            };
+            sys::Url::new_with_base(base, &page)
+                .map_err(|_| type_error("baseUrl is not a valid URL"))?
+        }
+    };
+    if !url.username().is_empty() || !url.password().is_empty() {
+        return Err(type_error("baseUrl must not contain a user name or password"));
+    }
+    if !url.search().is_empty() || !url.hash().is_empty() {
+        return Err(type_error("baseUrl must not have a query string or a fragment"));
+    }
+    Ok(url.href().trim_end_matches('/').to_owned())
+}
+
+impl Client {
+    /// Builds a client; fails on a bad base URL or when there is no `fetch` to use.
+    pub fn new(options: ClientOptions) -> Result<Client, Error> {
+        let base = resolve_base_url(options.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let fetch = match options.fetch {
+            Some(f) => f,
+            None => sys::global("fetch").dyn_into::<Function>().map_err(|_| {
+                type_error("this runtime has no global fetch; pass one as the fetch option")
+            })?,
+        };
+        let mut headers = vec![("accept".to_owned(), "application/json".to_owned())];
+        headers.extend(options.headers);
+        if let Some(key) = options.api_key {
+            headers.retain(|(name, _)| !name.eq_ignore_ascii_case("authorization"));
+            headers.push(("authorization".to_owned(), ["Bearer ", &key].concat()));
+        }
+        Ok(Client {
+            inner: Rc::new(Inner {
+                base,
+                headers,
+                fetch,
+                request_timeout_ms: options.request_timeout_ms,
+                max_retries: options.max_retries,
+            }),
+        })
+    }
+
+    /// The resolved base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// The polling policy for a wait with these options.
+    pub fn policy(&self, options: WaitOptions) -> Policy {
+        Policy {
+            interval_ms: options.interval_ms.unwrap_or(DEFAULT_INTERVAL_MS),
+            max_retries: self.inner.max_retries,
+            timeout_ms: options.timeout_ms,
+            request_timeout_ms: self.inner.request_timeout_ms,
+        }
+    }
+
+    /// The environment one wait runs in: this client's transport, the JS clock and timers.
+    pub fn env(&self) -> JsEnv {
+        JsEnv { client: self.inner.clone(), cause: Rc::default() }
+    }
+
+    /// One `GET /v1/tasks/{id}`.
+    pub async fn get_task(&self, id: &str) -> Result<Task, Error> {
+        crate::validate::task_id(id)?;
+        self.env().fetch_task(id, self.inner.request_timeout_ms).await
+    }
+
+    /// Polls task `id` until it ends; `on_progress` sees every changed observation.
+    pub async fn wait_for_task(
+        &self,
+        id: &str,
+        options: WaitOptions,
+        on_progress: impl FnMut(&Task),
+    ) -> Result<Task, Error> {
+        crate::validate::task_id(id)?;
+        poller::wait(self.env(), id.to_owned(), self.policy(options), on_progress).await
+    }
+
+    /// The observations of task `id`, one per change, pulled with [`Watch::next`].
+    pub fn watch_task(&self, id: &str, options: WaitOptions) -> Result<Watch<JsEnv>, Error> {
+        crate::validate::task_id(id)?;
+        Ok(Watch::new(self.env(), id.to_owned(), self.policy(options)))
+    }
+}
+
+/// The [`Env`] of one wait: the client's transport, `Date.now`, `Math.random`, `setTimeout`.
+/// It remembers what `fetch` threw last, for `NetworkError.cause`.
+#[derive(Clone)]
+pub struct JsEnv {
+    client: Rc<Inner>,
+    cause: Rc<RefCell<JsValue>>,
+}
+
+impl JsEnv {
+    /// What `fetch` threw on the last failed request, or `undefined`.
+    pub fn last_cause(&self) -> JsValue {
+        self.cause.borrow().clone()
+    }
+}
+
+impl Env for JsEnv {
+    fn now_ms(&self) -> f64 {
+        js_sys::Date::now()
+    }
+
+    fn random(&self) -> f64 {
+        js_sys::Math::random()
+    }
+
+    async fn fetch_task(&self, id: &str, timeout_ms: u64) -> Result<Task, Error> {
+        let encoded: String = js_sys::encode_uri_component(id).into();
+        let url = [self.client.base.as_str(), "/v1/tasks/", &encoded].concat();
+        let request = Request {
+            url: &url,
+            method: "GET",
+            headers: &self.client.headers,
+            body: None,
+            timeout_ms,
+        };
+        fetch::send(&self.client.fetch, request).await.map_err(|failure| {
+            *self.cause.borrow_mut() = failure.cause;
+            failure.error
+        })
+    }
+
+    async fn sleep(&self, ms: u64) {
+        Sleep::new(ms).await
+    }
+}

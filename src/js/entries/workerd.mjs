@@ -1,0 +1,16 @@
+// Entry for Cloudflare Workers (workerd): the wasm is imported as a compiled module, as
+// Wrangler and workerd's config provide it, and instantiated synchronously (no top-level await).
+import wasm from './evolink_tasks_bg.wasm';
+import { initSync } from 'evolink-glue';
+
+initSync({ module: wasm });
+
+export { EvoLinkClient } from 'evolink-glue';
+export {
+  EvoLinkError,
+  ApiError,
+  TaskFailedError,
+  TimeoutError,
+  NetworkError,
+  InvalidResponseError,
+} from 'evolink-errors';

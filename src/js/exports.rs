@@ -1,0 +1,235 @@
+//! The JavaScript API: the exported `EvoLinkClient` class and the `TaskWatch` behind
+//! `watchTask`. Every method takes plain JS values, checks them inside its body and rejects
+//! with a `TypeError`/`RangeError` before any request; `AbortSignal`s are honoured at once.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::client::{Client, ClientOptions, JsEnv, WaitOptions};
+use super::convert::{self, error_to_js, task_to_js, Options};
+use super::event::{race, Aborted, Either};
+use super::sys;
+use crate::error::Error;
+use crate::poller::{Env, Watch};
+
+const CLIENT_OPTIONS: &[&str] =
+    &["apiKey", "baseUrl", "headers", "fetch", "requestTimeoutMs", "maxRetries"];
+const REQUEST_OPTIONS: &[&str] = &["signal"];
+const WAIT_OPTIONS: &[&str] = &["onProgress", "signal", "timeoutMs", "intervalMs"];
+const WATCH_OPTIONS: &[&str] = &["signal", "timeoutMs", "intervalMs"];
+
+fn js(error: Error) -> JsValue {
+    error_to_js(&error, JsValue::UNDEFINED)
+}
+
+/// The reason an aborted signal rejects with (an `AbortError` where the runtime gives none).
+fn abort_reason(signal: &sys::AbortSignal) -> JsValue {
+    let reason = signal.reason();
+    if !reason.is_undefined() {
+        return reason;
+    }
+    let error = js_sys::Error::new("This operation was aborted");
+    error.set_name("AbortError");
+    error.into()
+}
+
+/// Runs `work` unless `signal` aborts first; an abort rejects with `signal.reason` and drops
+/// `work`, which aborts its request and clears its timer.
+async fn abortable<T>(
+    signal: Option<sys::AbortSignal>,
+    work: impl Future<Output = Result<T, JsValue>>,
+) -> Result<T, JsValue> {
+    let Some(signal) = signal else {
+        return work.await;
+    };
+    if signal.aborted().is_truthy() {
+        return Err(abort_reason(&signal));
+    }
+    let aborted = Aborted::new(signal.clone())?;
+    match race(work, aborted).await {
+        Either::Left(result) => result,
+        Either::Right(()) => Err(abort_reason(&signal)),
+    }
+}
+
+fn wait_options(options: &Options) -> Result<WaitOptions, Error> {
+    Ok(WaitOptions {
+        interval_ms: options.whole("intervalMs", 1)?,
+        timeout_ms: options.whole("timeoutMs", 1)?,
+    })
+}
+
+fn iterator_result(done: bool, value: JsValue) -> JsValue {
+    let result = Object::new();
+    let _ = Reflect::set(&result, &"done".into(), &done.into());
+    let _ = Reflect::set(&result, &"value".into(), &value);
+    result.into()
+}
+
+/// A client for EvoLink's task API.
+#[wasm_bindgen(js_name = EvoLinkClient)]
+pub struct EvoLinkClient {
+    client: Client,
+}
+
+#[wasm_bindgen(js_class = EvoLinkClient)]
+impl EvoLinkClient {
+    /// Creates a client. Throws a `TypeError`/`RangeError` for bad options.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: Option<JsValue>,
+    ) -> Result<EvoLinkClient, JsValue> {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
+        let o = Options::read(&options, "EvoLinkClient options", CLIENT_OPTIONS).map_err(js)?;
+        let defaults = ClientOptions::default();
+        let options = ClientOptions {
+            api_key: o.string("apiKey").map_err(js)?,
+            base_url: o.string("baseUrl").map_err(js)?,
+            headers: o.headers("headers").map_err(js)?,
+            fetch: o.function("fetch").map_err(js)?,
+            request_timeout_ms: o
+                .whole("requestTimeoutMs", 1)
+                .map_err(js)?
+                .unwrap_or(defaults.request_timeout_ms),
+            max_retries: o
+                .whole("maxRetries", 0)
+                .map_err(js)?
+                .map_or(defaults.max_retries, |n| n.min(u32::MAX as u64) as u32),
+        };
+        Ok(EvoLinkClient { client: Client::new(options).map_err(js)? })
+    }
+
+    /// The resolved base URL.
+    #[wasm_bindgen(getter, js_name = baseUrl)]
+    pub fn base_url(&self) -> String {
+        self.client.base_url().to_owned()
+    }
+
+    /// Fetches a task once: `GET /v1/tasks/{id}`.
+    #[wasm_bindgen(js_name = getTask, unchecked_return_type = "Promise<Task>")]
+    pub fn get_task(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let options = options.unwrap_or(JsValue::UNDEFINED);
+            let o = Options::read(&options, "getTask options", REQUEST_OPTIONS).map_err(js)?;
+            let signal = o.signal("signal").map_err(js)?;
+            let id = convert::task_id(&id).map_err(js)?;
+            let env = client.env();
+            let timeout = client.policy(WaitOptions::default()).request_timeout_ms;
+            abortable(signal, async {
+                match env.fetch_task(&id, timeout).await {
+                    Ok(task) => Ok(task_to_js(&task)),
+                    Err(e) => Err(error_to_js(&e, env.last_cause())),
+                }
+            })
+            .await
+        })
+    }
+
+    /// Polls a task until it ends and resolves with the completed task.
+    #[wasm_bindgen(js_name = waitForTask, unchecked_return_type = "Promise<Task>")]
+    pub fn wait_for_task(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WaitOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let options = options.unwrap_or(JsValue::UNDEFINED);
+            let o = Options::read(&options, "waitForTask options", WAIT_OPTIONS).map_err(js)?;
+            let on_progress = o.function("onProgress").map_err(js)?;
+            let signal = o.signal("signal").map_err(js)?;
+            let wait = wait_options(&o).map_err(js)?;
+            let mut watch = client.watch_task(&convert::task_id(&id).map_err(js)?, wait).map_err(js)?;
+            abortable(signal, drive(&mut watch, on_progress.as_ref())).await
+        })
+    }
+
+    /// The observations of a task, one per change, as an async iterable.
+    #[wasm_bindgen(js_name = watchTask, unchecked_return_type = "AsyncIterableIterator<Task>")]
+    pub fn watch_task(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WatchOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
+        let o = Options::read(&options, "watchTask options", WATCH_OPTIONS).map_err(js)?;
+        let signal = o.signal("signal").map_err(js)?;
+        let wait = wait_options(&o).map_err(js)?;
+        let watch = self.client.watch_task(&convert::task_id(&id).map_err(js)?, wait).map_err(js)?;
+        let stop = sys::AbortController::new()?;
+        let watch = TaskWatch { watch: Rc::new(RefCell::new(Some(watch))), signal, stop };
+        Ok(sys::async_iterable(watch.into()))
+    }
+}
+
+/// Runs a wait to its end, calling `on_progress` with each changed observation. A throwing
+/// `on_progress` stops the wait and rejects with what it threw.
+async fn drive(watch: &mut Watch<JsEnv>, on_progress: Option<&Function>) -> Result<JsValue, JsValue> {
+    let mut last = JsValue::UNDEFINED;
+    while let Some(result) = watch.next().await {
+        match result {
+            Ok(task) => {
+                last = task_to_js(&task);
+                if let Some(f) = on_progress {
+                    f.call1(&JsValue::UNDEFINED, &last)?;
+                }
+            }
+            Err(e) => return Err(error_to_js(&e, watch_cause(watch))),
+        }
+    }
+    Ok(last)
+}
+
+fn watch_cause(watch: &Watch<JsEnv>) -> JsValue {
+    watch.env().last_cause()
+}
+
+/// The state behind one `watchTask` iterator. Dropping it (the iterator's `return()`) stops a
+/// pending `next()`, which then resolves as done.
+#[wasm_bindgen(skip_typescript)]
+pub struct TaskWatch {
+    watch: Rc<RefCell<Option<Watch<JsEnv>>>>,
+    signal: Option<sys::AbortSignal>,
+    stop: sys::AbortController,
+}
+
+#[wasm_bindgen]
+impl TaskWatch {
+    /// The next change, as an iterator result.
+    pub fn next(&self) -> Promise {
+        let cell = self.watch.clone();
+        let signal = self.signal.clone();
+        let stop = self.stop.signal();
+        future_to_promise(async move {
+            let Some(mut watch) = cell.borrow_mut().take() else {
+                return Ok(iterator_result(true, JsValue::UNDEFINED));
+            };
+            let stopped = Aborted::new(stop)?;
+            let step = abortable(signal, async { Ok(race(watch.next(), stopped).await) }).await?;
+            match step {
+                Either::Right(()) | Either::Left(None) => Ok(iterator_result(true, JsValue::UNDEFINED)),
+                Either::Left(Some(Ok(task))) => {
+                    *cell.borrow_mut() = Some(watch);
+                    Ok(iterator_result(false, task_to_js(&task)))
+                }
+                Either::Left(Some(Err(e))) => Err(error_to_js(&e, watch_cause(&watch))),
+            }
+        })
+    }
+}
+
+impl Drop for TaskWatch {
+    fn drop(&mut self) {
+        let _ = self.stop.abort();
+    }
+}

@@ -1,0 +1,135 @@
+//! The TypeScript declarations of the package's API, written by hand: the task object as the
+//! API sends it, the option objects, and the error classes of `glue.js`. wasm-bindgen places
+//! them in the generated `.d.ts`, where the exported class's signatures refer to them.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** A task status. Documented values are listed; any other string may arrive and means "still running". */
+export type TaskStatus = "pending" | "processing" | "completed" | "failed" | "cancelled" | (string & {});
+
+/** One entry of `result_data`, as seen on real responses. */
+export interface TaskResultData {
+  url?: string;
+  video_url?: string;
+  image_url?: string;
+  audio_url?: string;
+  stream_audio_url?: string;
+  title?: string;
+  duration?: number;
+  tags?: string | string[];
+  result_id?: string;
+  [field: string]: unknown;
+}
+
+/** A task object exactly as `GET /v1/tasks/{id}` returned it; unknown fields are kept. */
+export interface Task {
+  id: string;
+  object?: "video.generation.task" | "image.generation.task" | "audio.generation.task" | (string & {});
+  /** Unix seconds. */
+  created?: number;
+  model?: string;
+  status: TaskStatus;
+  /** 0..100. */
+  progress?: number;
+  /** Result URLs of a completed task. They expire 24 hours after generation: save them. */
+  results?: string[];
+  result_data?: TaskResultData[];
+  type?: "video" | "image" | "audio" | "text" | (string & {});
+  task_info?: {
+    can_cancel?: boolean;
+    /** Seconds; on creation and pending responses. */
+    estimated_time?: number;
+    video_duration?: number;
+    [field: string]: unknown;
+  };
+  /** Present on failed tasks. */
+  error?: { code?: string | number; message?: string; [field: string]: unknown };
+  usage?: { [field: string]: unknown };
+  [field: string]: unknown;
+}
+
+/** Options of `new EvoLinkClient(options)`. Every option is optional. */
+export interface ClientOptions {
+  /** Sent as `Authorization: Bearer <apiKey>`. Never ship a key to a browser: use a proxy. */
+  apiKey?: string;
+  /** Default `https://api.evolink.ai`. https, http to loopback, or a path relative to the page (`/evolink`). */
+  baseUrl?: string;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /** A fetch to use instead of the global one; it is called unbound. */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /** Longest time one request may take, in ms. Default 30000. */
+  requestTimeoutMs?: number;
+  /** Transient failures tolerated in a row during a wait. Default 3. */
+  maxRetries?: number;
+}
+
+/** Options of `getTask`. */
+export interface RequestOptions {
+  /** Aborting rejects with `signal.reason` at once and cancels the request. */
+  signal?: AbortSignal;
+}
+
+/** Options of `watchTask`. */
+export interface WatchOptions extends RequestOptions {
+  /** Overall deadline in ms; then a `TimeoutError` carries the last observation. */
+  timeoutMs?: number;
+  /** Fixed pause between polls, in ms. Default 5000. */
+  intervalMs?: number;
+}
+
+/** Options of `waitForTask`. */
+export interface WaitOptions extends WatchOptions {
+  /** Called with the first observation and on every change of status or progress. If it throws, the wait rejects with that. */
+  onProgress?: (task: Task) => void;
+}
+
+/** Base class of every error this package creates. */
+export declare class EvoLinkError extends Error {
+  /** A stable machine-readable code. */
+  readonly code: string;
+}
+
+/** A non-2xx answer from the API or a proxy in front of it. */
+export declare class ApiError extends EvoLinkError {
+  readonly name: "ApiError";
+  /** HTTP status. */
+  readonly status: number;
+  /** The body's `error.code` as a string, else `http_<status>`. */
+  readonly code: string;
+  readonly type: string | undefined;
+  readonly param: string | undefined;
+  readonly fallbackSuggestion: string | undefined;
+}
+
+/** The task ended as `failed` or `cancelled`. */
+export declare class TaskFailedError extends EvoLinkError {
+  readonly name: "TaskFailedError";
+  /** `task.error.code`, or `cancelled`. */
+  readonly code: string;
+  readonly task: Task;
+}
+
+/** The overall deadline (`timeoutMs`) passed. */
+export declare class TimeoutError extends EvoLinkError {
+  readonly name: "TimeoutError";
+  readonly code: "timeout";
+  /** The last observation, if any. */
+  readonly task: Task | undefined;
+}
+
+/** `fetch` failed, the connection broke, or a request timed out. */
+export declare class NetworkError extends EvoLinkError {
+  readonly name: "NetworkError";
+  readonly code: "network_error";
+  readonly cause: unknown;
+}
+
+/** A 2xx answer that is not a task object. */
+export declare class InvalidResponseError extends EvoLinkError {
+  readonly name: "InvalidResponseError";
+  readonly code: "invalid_response";
+}
+"#;

@@ -1,0 +1,347 @@
+// Self-test of the fake EvoLink server (server.mjs + scenarios.mjs).
+// Run: node --test tests/fake-server/
+// Every test starts its own server on a free loopback port and closes it afterwards.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startFakeServer } from './server.mjs';
+
+const SERVER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server.mjs');
+
+async function withServer(t, options) {
+  const server = await startFakeServer(options);
+  t.after(() => server.close());
+  return server;
+}
+
+async function getJson(url, init) {
+  const res = await fetch(url, init);
+  return { status: res.status, headers: res.headers, body: await res.json() };
+}
+
+/** GETs the task `count` times and returns the statuses seen. */
+async function statusSequence(server, id, count) {
+  const seen = [];
+  for (let i = 0; i < count; i += 1) {
+    seen.push((await getJson(`${server.url}/v1/tasks/${id}`)).body.status);
+  }
+  return seen;
+}
+
+/** A GET with the path sent byte for byte (fetch would normalise `..`). */
+function rawGet(server, rawPath) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path: rawPath }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Polls the (possibly async) `condition` every 10 ms, at most 200 times. */
+async function waitFor(condition) {
+  for (let i = 0; i < 200; i += 1) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('condition not met in time');
+}
+
+test('ok lifecycle: pending 0, processing 30, processing 70, completed 100', async (t) => {
+  const server = await withServer(t);
+  const bodies = [];
+  for (let i = 0; i < 5; i += 1) bodies.push((await getJson(`${server.url}/v1/tasks/ok-1`)).body);
+  assert.deepEqual(bodies.map((b) => [b.status, b.progress]), [
+    ['pending', 0], ['processing', 30], ['processing', 70], ['completed', 100], ['completed', 100],
+  ]);
+  const [pending, , , done] = bodies;
+  assert.equal(pending.object, 'video.generation.task');
+  assert.equal(pending.model, 'seedance-2.0-text-to-video');
+  assert.equal(pending.task_info.estimated_time, 165);
+  assert.equal(pending.task_info.can_cancel, true);
+  assert.deepEqual(pending.x_extra, { kept: true });
+  assert.equal(done.created, pending.created);
+  assert.equal(done.task_info.estimated_time, undefined);
+  assert.deepEqual(done.results, [`${server.url}/media/sample.mp4`]);
+  assert.deepEqual(done.result_data, [{ video_url: `${server.url}/media/sample.mp4`, result_id: 'r1' }]);
+  assert.deepEqual(done.usage, { credits_used: 12.5 });
+  assert.deepEqual(done.x_extra, { kept: true });
+});
+
+test('other count-driven lifecycles', async (t) => {
+  const server = await withServer(t);
+  const expected = {
+    fail: ['pending', 'processing', 'failed', 'failed'],
+    cancel: ['pending', 'cancelled', 'cancelled'],
+    cancelfail: ['pending', 'failed'],
+    weird: ['pending', 'queued_for_review', 'queued_for_review', 'completed'],
+    regress: ['processing', 'pending', 'processing', 'completed'],
+  };
+  for (const [name, statuses] of Object.entries(expected)) {
+    assert.deepEqual(await statusSequence(server, `${name}-1`, statuses.length), statuses, name);
+  }
+  const failed = (await getJson(`${server.url}/v1/tasks/fail-1`)).body;
+  assert.equal(failed.error.code, 'content_policy_violation');
+  assert.equal(failed.error.message, 'The prompt was flagged by the content filter.');
+  assert.equal((await getJson(`${server.url}/v1/tasks/cancel-1`)).body.error, undefined);
+  assert.equal((await getJson(`${server.url}/v1/tasks/cancelfail-1`)).body.error.code, 'request_cancelled');
+});
+
+test('error forms: e (string code), n (integer code), h (HTML), z (empty)', async (t) => {
+  const server = await withServer(t);
+  const e401 = await getJson(`${server.url}/v1/tasks/e401-x`);
+  assert.equal(e401.status, 401);
+  assert.deepEqual(Object.keys(e401.body.error), ['code', 'message', 'type', 'param', 'fallback_suggestion']);
+  assert.equal(e401.body.error.code, 'unauthorized');
+  assert.equal((await getJson(`${server.url}/v1/tasks/e503-x`)).body.error.code, 'service_unavailable');
+  assert.equal((await getJson(`${server.url}/v1/tasks/e418-x`)).body.error.code, 'error_418');
+  const n402 = await getJson(`${server.url}/v1/tasks/n402-x`);
+  assert.equal(n402.status, 402);
+  assert.equal(n402.body.error.code, 402);
+
+  const h502 = await fetch(`${server.url}/v1/tasks/h502-x`);
+  assert.equal(h502.status, 502);
+  assert.match(h502.headers.get('content-type'), /^text\/html/);
+  assert.equal(await h502.text(), '<html><body><h1>502 Bad Gateway</h1></body></html>');
+
+  const z500 = await fetch(`${server.url}/v1/tasks/z500-x`);
+  assert.equal(z500.status, 500);
+  assert.equal(await z500.text(), '');
+
+  const unknown = await getJson(`${server.url}/v1/tasks/nosuchscenario-1`);
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.body.error.code, 'resource_not_found');
+});
+
+test('flaky2: two 503s, then the ok lifecycle from its start', async (t) => {
+  const server = await withServer(t);
+  const answers = [];
+  for (let i = 0; i < 6; i += 1) {
+    const { status, body } = await getJson(`${server.url}/v1/tasks/flaky2-x`);
+    answers.push(status === 200 ? body.status : status);
+  }
+  assert.deepEqual(answers, [503, 503, 'pending', 'processing', 'processing', 'completed']);
+});
+
+test('ratelimit: 429 with Retry-After in seconds, then ok lifecycle', async (t) => {
+  const server = await withServer(t);
+  const first = await getJson(`${server.url}/v1/tasks/ratelimit-x`);
+  assert.equal(first.status, 429);
+  assert.equal(first.headers.get('retry-after'), '1');
+  assert.equal(first.body.error.code, 'rate_limit_exceeded');
+  assert.deepEqual(await statusSequence(server, 'ratelimit-x', 4), ['pending', 'processing', 'processing', 'completed']);
+});
+
+test('ratedate: 429 with Retry-After as an HTTP date about 1 s ahead', async (t) => {
+  const server = await withServer(t);
+  const before = Date.now();
+  const first = await getJson(`${server.url}/v1/tasks/ratedate-x`);
+  assert.equal(first.status, 429);
+  const header = first.headers.get('retry-after');
+  assert.match(header, /GMT$/);
+  const delay = Date.parse(header) - before;
+  assert.ok(delay >= 1000 && delay <= 2500, `delay ${delay} ms`);
+  assert.equal((await getJson(`${server.url}/v1/tasks/ratedate-x`)).body.status, 'pending');
+});
+
+test('request log records /v1 requests with headers; filter and reset', async (t) => {
+  const server = await withServer(t);
+  const headers = { authorization: 'Bearer test-key', 'x-test': 'yes' };
+  await fetch(`${server.url}/v1/tasks/ok-log`, { headers });
+  await fetch(`${server.url}/v1/tasks/ok-other`);
+  await fetch(`${server.url}/v1/credits`, { headers });
+
+  const [record] = server.requests('ok-log');
+  assert.equal(server.requests('ok-log').length, 1);
+  assert.equal(record.method, 'GET');
+  assert.equal(record.path, '/v1/tasks/ok-log');
+  assert.equal(record.taskId, 'ok-log');
+  assert.equal(record.authorization, 'Bearer test-key');
+  assert.equal(record.headers['x-test'], 'yes');
+  assert.ok(Math.abs(record.time - Date.now()) < 5000);
+  assert.equal(server.requests('ok-other')[0].authorization, null);
+  assert.equal(server.requests().length, 3);
+
+  const viaHttp = (await getJson(`${server.url}/__requests?id=ok-log`)).body;
+  assert.deepEqual(viaHttp, server.requests('ok-log'));
+  assert.equal((await getJson(`${server.url}/__requests`)).body.length, 3);
+
+  await fetch(`${server.url}/__reset`, { method: 'POST' });
+  assert.deepEqual(server.requests(), []);
+  assert.equal((await getJson(`${server.url}/v1/tasks/ok-log`)).body.status, 'pending', 'per-task state cleared');
+  server.reset();
+  assert.deepEqual(server.requests(), []);
+});
+
+test('percent-encoded ids are decoded and recorded', async (t) => {
+  const server = await withServer(t);
+  const { body } = await getJson(`${server.url}/v1/tasks/${encodeURIComponent('ok-a/b?c')}`);
+  assert.equal(body.id, 'ok-a/b?c');
+  assert.equal(server.requests('ok-a/b?c')[0].path, '/v1/tasks/ok-a%2Fb%3Fc');
+});
+
+test('CORS: preflight answers 204 and is not recorded; headers on every response', async (t) => {
+  const server = await withServer(t);
+  const preflight = await fetch(`${server.url}/v1/tasks/ok-1`, { method: 'OPTIONS' });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+  assert.equal(preflight.headers.get('access-control-allow-headers'), 'authorization, content-type, x-test');
+  assert.equal(preflight.headers.get('access-control-allow-methods'), 'GET, POST, OPTIONS');
+  assert.equal(preflight.headers.get('access-control-expose-headers'), 'retry-after');
+  assert.deepEqual(server.requests(), []);
+  for (const id of ['ok-1', 'e404-1', 'h502-1']) {
+    const res = await fetch(`${server.url}/v1/tasks/${id}`);
+    await res.arrayBuffer();
+    assert.equal(res.headers.get('access-control-allow-origin'), '*', id);
+  }
+});
+
+test('body scenarios: malformed, notask, cdn, huge, credits', async (t) => {
+  const server = await withServer(t);
+  const malformed = await fetch(`${server.url}/v1/tasks/malformed-1`);
+  assert.equal(malformed.headers.get('content-type'), 'application/json');
+  assert.equal(await malformed.text(), '{"id": "malformed-');
+  assert.deepEqual((await getJson(`${server.url}/v1/tasks/notask-1`)).body, { hello: 'world' });
+  const cdn = await fetch(`${server.url}/v1/tasks/cdn-1`);
+  assert.equal(cdn.status, 200);
+  assert.match(cdn.headers.get('content-type'), /^text\/html/);
+  assert.match(await cdn.text(), /<html>/);
+  const huge = await (await fetch(`${server.url}/v1/tasks/huge-1`)).text();
+  assert.equal(huge.length, 2 * 1024 * 1024);
+  assert.equal(JSON.parse(huge).status, 'pending');
+  assert.deepEqual((await getJson(`${server.url}/v1/credits`)).body, { credits: 1000 });
+});
+
+test('slow300 waits before answering', async (t) => {
+  const server = await withServer(t);
+  const start = Date.now();
+  assert.equal((await getJson(`${server.url}/v1/tasks/slow300-x`)).body.status, 'pending');
+  assert.ok(Date.now() - start >= 280);
+});
+
+test('demo starts pending with a 20 s estimate', async (t) => {
+  const server = await withServer(t);
+  const { body } = await getJson(`${server.url}/v1/tasks/demo-abc`);
+  assert.equal(body.status, 'pending');
+  assert.equal(body.task_info.estimated_time, 20);
+});
+
+test('hang: close() ends the hanging request and returns promptly', async (t) => {
+  const server = await withServer(t);
+  const pending = fetch(`${server.url}/v1/tasks/hang-1`);
+  await waitFor(() => server.requests('hang-1').length === 1);
+  const start = Date.now();
+  await server.close();
+  assert.ok(Date.now() - start < 1000);
+  await assert.rejects(pending);
+});
+
+test('reset: half a body then a destroyed socket is a client error', async (t) => {
+  const server = await withServer(t);
+  await assert.rejects(fetch(`${server.url}/v1/tasks/reset-1`).then((res) => res.text()));
+});
+
+test('creation: pending demo task, validation errors, size limit', async (t) => {
+  const server = await withServer(t);
+  const post = (route, body) =>
+    fetch(`${server.url}/v1/${route}/generations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+  const created = await post('videos', JSON.stringify({ model: 'seedance-2.0-text-to-video', prompt: 'a cat', callback_url: 'https://example.invalid/cb' }));
+  const task = await created.json();
+  assert.equal(created.status, 200);
+  assert.match(task.id, /^demo-[a-z0-9]{8}$/);
+  assert.equal(task.status, 'pending');
+  assert.equal(task.task_info.estimated_time, 20);
+  assert.equal(task.usage.credits_reserved, 10);
+  assert.equal(server.requests(task.id)[0].method, 'POST');
+  assert.equal((await getJson(`${server.url}/v1/tasks/${task.id}`)).body.model, 'seedance-2.0-text-to-video');
+
+  const image = await (await post('images', JSON.stringify({ model: 'm', prompt: 'this should fail' }))).json();
+  assert.match(image.id, /^demofail-/);
+  assert.equal(image.object, 'image.generation.task');
+
+  const invalid = await post('videos', '{nope');
+  assert.equal(invalid.status, 400);
+  assert.equal((await invalid.json()).error.code, 'invalid_request');
+  const missing = await post('audios', JSON.stringify({ model: 'm' }));
+  assert.equal(missing.status, 400);
+  assert.equal((await missing.json()).error.param, 'prompt');
+  const tooLarge = await post('videos', JSON.stringify({ model: 'm', prompt: 'x'.repeat(1024 * 1024) }));
+  assert.equal(tooLarge.status, 413);
+  assert.equal((await tooLarge.json()).error.code, 'request_too_large');
+});
+
+test('static serving: files, index.html, ranges, traversal rejected', async (t) => {
+  const root = await mkdtemp(path.join(tmpdir(), 'fake-server-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  await mkdir(path.join(root, 'www', 'sub'), { recursive: true });
+  await writeFile(path.join(root, 'secret.txt'), 'secret');
+  await writeFile(path.join(root, 'www', 'index.html'), '<h1>home</h1>');
+  await writeFile(path.join(root, 'www', 'app.wasm'), Buffer.from([0, 97, 115, 109]));
+  await writeFile(path.join(root, 'www', 'sub', 'data.json'), '0123456789');
+  const server = await withServer(t, { staticDirs: { '/www': path.join(root, 'www') } });
+
+  const index = await fetch(`${server.url}/www/`);
+  assert.match(index.headers.get('content-type'), /^text\/html/);
+  assert.equal(await index.text(), '<h1>home</h1>');
+  const wasm = await fetch(`${server.url}/www/app.wasm`);
+  assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+  assert.equal(wasm.headers.get('access-control-allow-origin'), '*');
+  assert.equal((await wasm.arrayBuffer()).byteLength, 4);
+
+  const ranged = await fetch(`${server.url}/www/sub/data.json`, { headers: { range: 'bytes=2-5' } });
+  assert.equal(ranged.status, 206);
+  assert.equal(ranged.headers.get('content-range'), 'bytes 2-5/10');
+  assert.equal(await ranged.text(), '2345');
+  const outside = await fetch(`${server.url}/www/sub/data.json`, { headers: { range: 'bytes=20-' } });
+  assert.equal(outside.status, 416);
+  await outside.arrayBuffer();
+
+  assert.equal(await rawGet(server, '/www'), 301);
+  assert.equal(await rawGet(server, '/www/missing.js'), 404);
+  assert.equal(await rawGet(server, '/www/../secret.txt'), 403);
+  assert.equal(await rawGet(server, '/www/%2e%2e/secret.txt'), 403);
+  assert.equal(await rawGet(server, '/www/sub%2F..%2F..%2Fsecret.txt'), 403);
+  assert.equal(await rawGet(server, '/elsewhere/index.html'), 404);
+  assert.deepEqual(server.requests(), [], 'only /v1 requests are recorded');
+});
+
+test('CLI: prints the listening line and exits on SIGTERM despite a hanging request', async () => {
+  const child = spawn(process.execPath, [SERVER_SCRIPT, '--port', '0', '--static', `/www=${tmpdir()}`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit');
+  const killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  try {
+    const line = await Promise.race([firstLine(child.stdout), exited.then(() => 'exited early')]);
+    const match = /^listening (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
+    assert.ok(match, `first line: ${line}`);
+    const hanging = fetch(`${match[1]}/v1/tasks/hang-cli`).catch((err) => err);
+    await waitFor(async () => (await (await fetch(`${match[1]}/__requests?id=hang-cli`)).json()).length > 0);
+    child.kill('SIGTERM');
+    assert.deepEqual(await exited, [0, null]);
+    assert.ok((await hanging) instanceof Error);
+  } finally {
+    clearTimeout(killTimer);
+    child.kill('SIGKILL');
+  }
+});
+
+function firstLine(stream) {
+  return new Promise((resolve) => {
+    let text = '';
+    stream.on('data', (chunk) => {
+      text += chunk;
+      if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
+    });
+  });
+}
