@@ -42,6 +42,7 @@ for (const { file, format, platform } of entries) {
     alias,
     external: ['./evolink_tasks_bg.wasm', 'node:*'],
     minify: true,
+    keepNames: true, // error classes keep their names (`ApiError.name`)
     legalComments: 'none',
     logLevel: 'warning',
     // The glue's default loader mentions import.meta.url; the CJS entry never calls it.

@@ -1,0 +1,349 @@
+// The package's behaviour, as one list of cases that runs unchanged in every runtime: Node (ESM
+// and CJS), Deno, workerd and Chromium. Each case gets the imported package and the fake
+// server's URL; it uses only what every runtime has (fetch, AbortController, setTimeout).
+//
+//   import * as pkg from 'evolink-tasks';
+//   const results = await runSuite(pkg, 'http://127.0.0.1:PORT');  // [{ name, ok, error }]
+
+const KEY = 'sk-test-SECRET-7f3a9c';
+let counter = 0;
+/** A fresh task id for scenario `kind` (see tests/fake-server/README.md). */
+const id = (kind) => `${kind}-${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+function equal(actual, expected, what) {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  check(a === e, `${what}: expected ${e}, got ${a}`);
+}
+async function rejects(promise, test, what) {
+  let error;
+  try {
+    await promise;
+  } catch (e) {
+    error = e;
+  }
+  check(error !== undefined, `${what}: expected a rejection, but it resolved`);
+  test(error);
+  return error;
+}
+function throws(fn, test, what) {
+  let error;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  check(error !== undefined, `${what}: expected a throw`);
+  test(error);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function requests(base, taskId) {
+  const response = await fetch(`${base}/__requests?id=${encodeURIComponent(taskId)}`);
+  return response.json();
+}
+
+function isError(e, pkg, cls, code) {
+  check(e instanceof cls, `expected ${cls.name}, got ${e && e.name}: ${e && e.message}`);
+  check(e instanceof pkg.EvoLinkError && e instanceof Error, `${cls.name} extends EvoLinkError`);
+  equal(e.name, cls.name, 'name');
+  if (code !== undefined) equal(e.code, code, 'code');
+}
+
+/** The cases: [name, async ({ pkg, base, client }) => void]. */
+export const cases = [
+  ['getTask returns the task exactly as sent, unknown fields kept', async ({ base, client }) => {
+    const taskId = id('ok');
+    const task = await client.getTask(taskId);
+    equal([task.id, task.status, task.progress], [taskId, 'pending', 0], 'task');
+    equal(task.task_info, { can_cancel: true, estimated_time: 165, video_duration: 5 }, 'task_info');
+    equal(task.x_extra, { kept: true }, 'unknown field');
+    const log = await requests(base, taskId);
+    equal(log.map((r) => [r.method, r.path, r.authorization]), [['GET', `/v1/tasks/${taskId}`, `Bearer ${KEY}`]], 'requests');
+  }],
+
+  ['without apiKey no Authorization header is sent; extra headers are', async ({ pkg, base }) => {
+    const client = new pkg.EvoLinkClient({ baseUrl: base, headers: { 'x-test': 'yes' } });
+    const taskId = id('ok');
+    await client.getTask(taskId);
+    const [r] = await requests(base, taskId);
+    equal([r.authorization, r.headers['x-test']], [null, 'yes'], 'headers');
+  }],
+
+  ['waitForTask reports each change and resolves with the completed task', async ({ base, client }) => {
+    const seen = [];
+    const taskId = id('ok');
+    const task = await client.waitForTask(taskId, { intervalMs: 10, onProgress: (t) => seen.push(`${t.status} ${t.progress}`) });
+    equal(seen, ['pending 0', 'processing 30', 'processing 70', 'completed 100'], 'observations');
+    equal([task.status, task.results.length, task.x_extra.kept], ['completed', 1, true], 'result');
+    equal((await requests(base, taskId)).length, 4, 'requests');
+  }],
+
+  ['a failed task rejects with TaskFailedError carrying the task', async ({ pkg, client }) => {
+    const seen = [];
+    await rejects(client.waitForTask(id('fail'), { intervalMs: 10, onProgress: (t) => seen.push(t.status) }), (e) => {
+      isError(e, pkg, pkg.TaskFailedError, 'content_policy_violation');
+      equal([e.task.status, e.task.error.code], ['failed', 'content_policy_violation'], 'task');
+      check(e.message.includes('flagged'), 'message has the server text');
+    }, 'fail');
+    equal(seen, ['pending', 'processing', 'failed'], 'observations');
+  }],
+
+  ['a cancelled task rejects with code "cancelled", or the request_cancelled code', async ({ pkg, client }) => {
+    await rejects(client.waitForTask(id('cancel'), { intervalMs: 10 }), (e) => {
+      isError(e, pkg, pkg.TaskFailedError, 'cancelled');
+      equal(e.task.status, 'cancelled', 'status');
+    }, 'cancel');
+    await rejects(client.waitForTask(id('cancelfail'), { intervalMs: 10 }),
+      (e) => isError(e, pkg, pkg.TaskFailedError, 'request_cancelled'), 'cancelfail');
+  }],
+
+  ['an unknown status is reported and polled at the normal pace', async ({ client }) => {
+    const seen = [];
+    const task = await client.waitForTask(id('weird'), { intervalMs: 10, onProgress: (t) => seen.push(t.status) });
+    equal(seen, ['pending', 'queued_for_review', 'completed'], 'observations');
+    equal(task.status, 'completed', 'status');
+  }],
+
+  ['ApiError reads the string code form', async ({ pkg, base, client }) => {
+    const taskId = id('e401');
+    await rejects(client.getTask(taskId), (e) => {
+      isError(e, pkg, pkg.ApiError, 'unauthorized');
+      equal(e.status, 401, 'status');
+      check(typeof e.type === 'string' && e.type.length > 0, 'type is kept');
+      check(e.message.length > 0 && !e.message.includes(KEY), 'server message, no key');
+    }, 'e401');
+    equal((await requests(base, taskId)).length, 1, 'one request');
+  }],
+
+  ['ApiError reads the integer code form, HTML and empty bodies', async ({ pkg, client }) => {
+    await rejects(client.getTask(id('n404')), (e) => {
+      isError(e, pkg, pkg.ApiError, '404');
+      equal(e.status, 404, 'status');
+    }, 'n404');
+    await rejects(client.getTask(id('h502')), (e) => {
+      isError(e, pkg, pkg.ApiError, 'http_502');
+      check(!e.message.includes('<'), `no HTML in the message: ${e.message}`);
+    }, 'h502');
+    await rejects(client.getTask(id('z500')), (e) => isError(e, pkg, pkg.ApiError, 'http_500'), 'z500');
+  }],
+
+  ['client errors are not retried by waitForTask', async ({ pkg, base, client }) => {
+    for (const status of [400, 401, 402, 403, 404, 413]) {
+      const taskId = id(`e${status}`);
+      await rejects(client.waitForTask(taskId, { intervalMs: 10 }), (e) => isError(e, pkg, pkg.ApiError), `e${status}`);
+      equal((await requests(base, taskId)).length, 1, `requests for ${status}`);
+    }
+  }],
+
+  ['transient failures are retried up to maxRetries in a row', async ({ pkg, base }) => {
+    const patient = new pkg.EvoLinkClient({ baseUrl: base, maxRetries: 2 });
+    const ok = await patient.waitForTask(id('flaky2'), { intervalMs: 10 });
+    equal(ok.status, 'completed', 'survives two 503s');
+    const strict = new pkg.EvoLinkClient({ baseUrl: base, maxRetries: 1 });
+    const taskId = id('flaky2');
+    await rejects(strict.waitForTask(taskId, { intervalMs: 10 }), (e) => {
+      isError(e, pkg, pkg.ApiError, 'service_unavailable');
+      equal(e.status, 503, 'status');
+    }, 'flaky2 with maxRetries 1');
+    equal((await requests(base, taskId)).length, 2, 'requests');
+  }],
+
+  ['NetworkError when nothing answers, with the cause kept', async ({ pkg }) => {
+    const client = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', apiKey: KEY });
+    await rejects(client.getTask(id('ok')), (e) => {
+      isError(e, pkg, pkg.NetworkError, 'network_error');
+      check(e.cause !== undefined, 'cause kept');
+      check(!String(e).includes(KEY) && !e.stack.includes(KEY), 'no key in the error');
+    }, 'closed port');
+  }],
+
+  ['requestTimeoutMs bounds one request with a NetworkError', async ({ pkg, base }) => {
+    const client = new pkg.EvoLinkClient({ baseUrl: base, requestTimeoutMs: 100 });
+    const started = Date.now();
+    await rejects(client.getTask(id('slow3000')), (e) => {
+      isError(e, pkg, pkg.NetworkError, 'network_error');
+      check(e.message.includes('100 ms'), e.message);
+    }, 'slow');
+    check(Date.now() - started < 2500, 'gave up before the answer came');
+  }],
+
+  ['InvalidResponseError for a 2xx that is not a task', async ({ pkg, client }) => {
+    for (const kind of ['malformed', 'notask', 'cdn']) {
+      await rejects(client.getTask(id(kind)), (e) => isError(e, pkg, pkg.InvalidResponseError, 'invalid_response'), kind);
+    }
+  }],
+
+  ['TimeoutError after timeoutMs, carrying the last observation', async ({ pkg, client }) => {
+    await rejects(client.waitForTask(id('demo'), { intervalMs: 60_000, timeoutMs: 150 }), (e) => {
+      isError(e, pkg, pkg.TimeoutError, 'timeout');
+      equal(e.task && e.task.status, 'pending', 'last observation');
+    }, 'timeout');
+  }],
+
+  ['intervalMs sets the pace; the default is 5 s', async ({ base, client }) => {
+    const fast = id('demo');
+    await client.waitForTask(fast, { intervalMs: 20, timeoutMs: 400 }).catch(() => {});
+    const slow = id('demo');
+    await client.waitForTask(slow, { timeoutMs: 400 }).catch(() => {});
+    const [f, s] = [(await requests(base, fast)).length, (await requests(base, slow)).length];
+    check(f >= 5, `intervalMs 20 for 400 ms made ${f} requests`);
+    equal(s, 1, 'requests at the default pace within 400 ms');
+  }],
+
+  ['a pre-aborted signal rejects with its reason and sends nothing', async ({ base, client }) => {
+    const controller = new AbortController();
+    const reason = new Error('stop now');
+    controller.abort(reason);
+    const taskId = id('ok');
+    await rejects(client.waitForTask(taskId, { signal: controller.signal }), (e) => check(e === reason, 'signal.reason'), 'wait');
+    await rejects(client.getTask(taskId, { signal: controller.signal }), (e) => check(e === reason, 'signal.reason'), 'get');
+    equal((await requests(base, taskId)).length, 0, 'requests');
+  }],
+
+  ['aborting a wait rejects at once and sends no further request', async ({ base, client }) => {
+    const controller = new AbortController();
+    const taskId = id('ok');
+    const wait = client.waitForTask(taskId, { intervalMs: 60_000, signal: controller.signal });
+    await sleep(100);
+    const started = Date.now();
+    controller.abort();
+    await rejects(wait, (e) => equal(e.name, 'AbortError', 'reason'), 'abort');
+    check(Date.now() - started < 100, 'settled at once');
+    await sleep(50);
+    equal((await requests(base, taskId)).length, 1, 'requests');
+  }],
+
+  ['aborting cancels the request in flight', async ({ client }) => {
+    const controller = new AbortController();
+    const get = client.getTask(id('hang'), { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('bye')), 50);
+    await rejects(get, (e) => equal(e.message, 'bye', 'reason'), 'hang');
+  }],
+
+  ['bad arguments reject with TypeError or RangeError before any request', async ({ base, client }) => {
+    const bad = [
+      [() => client.getTask(''), TypeError, 'empty'],
+      [() => client.getTask(42), TypeError, 'string'],
+      [() => client.getTask('a/b'), TypeError, "'/'"],
+      [() => client.getTask('..'), TypeError, '".."'],
+      [() => client.getTask('x', 5), TypeError, 'object'],
+      [() => client.getTask('x', { signal: 'no' }), TypeError, 'AbortSignal'],
+      [() => client.waitForTask('x', { intervalMs: -1 }), RangeError, 'intervalMs'],
+      [() => client.waitForTask('x', { timeoutMs: NaN }), RangeError, 'timeoutMs'],
+      [() => client.waitForTask('x', { intervalMs: '5' }), TypeError, 'intervalMs'],
+      [() => client.waitForTask('x', { onProgress: 3 }), TypeError, 'onProgress'],
+      [() => client.waitForTask('x', { interval: 5 }), TypeError, 'interval'],
+    ];
+    for (const [call, cls, mentions] of bad) {
+      await rejects(call(), (e) => {
+        check(e instanceof cls, `${call}: expected ${cls.name}, got ${e && e.name}`);
+        check(e.message.includes(mentions), `"${e.message}" should mention ${mentions}`);
+      }, String(call));
+    }
+    equal((await requests(base, 'x')).length, 0, 'requests');
+  }],
+
+  ['bad client options throw with the option named', async ({ pkg }) => {
+    const bad = [
+      [{ apikey: KEY }, TypeError, 'apikey'],
+      [{ apiKey: 5 }, TypeError, 'apiKey'],
+      [{ baseUrl: 'http://example.com' }, TypeError, 'https'],
+      [{ baseUrl: 'ftp://127.0.0.1' }, TypeError, 'baseUrl'],
+      [{ requestTimeoutMs: 0 }, RangeError, 'requestTimeoutMs'],
+      [{ maxRetries: -1 }, RangeError, 'maxRetries'],
+      [{ maxRetries: Infinity }, RangeError, 'maxRetries'],
+      [{ headers: { a: 1 } }, TypeError, 'header'],
+      [{ fetch: 'fetch' }, TypeError, 'fetch'],
+      ['https://api.evolink.ai', TypeError, 'object'],
+    ];
+    for (const [options, cls, mentions] of bad) {
+      throws(() => new pkg.EvoLinkClient(options), (e) => {
+        check(e instanceof cls, `${JSON.stringify(options)}: expected ${cls.name}, got ${e.name}`);
+        check(e.message.includes(mentions), `"${e.message}" should mention ${mentions}`);
+      }, JSON.stringify(options));
+    }
+    equal(new pkg.EvoLinkClient().baseUrl, 'https://api.evolink.ai', 'default baseUrl');
+    equal(new pkg.EvoLinkClient({ baseUrl: 'http://localhost:8787/' }).baseUrl, 'http://localhost:8787', 'loopback http');
+  }],
+
+  ['a custom fetch is used, called unbound', async ({ pkg, base }) => {
+    const calls = [];
+    const client = new pkg.EvoLinkClient({
+      baseUrl: base,
+      apiKey: KEY,
+      fetch: function (url, init) {
+        calls.push([url, init.method, init.headers.authorization, this]);
+        return fetch(url, init);
+      },
+    });
+    const taskId = id('ok');
+    await client.getTask(taskId);
+    equal(calls, [[`${base}/v1/tasks/${taskId}`, 'GET', `Bearer ${KEY}`, undefined]], 'calls');
+  }],
+
+  ['watchTask yields each change and ends after the terminal one', async ({ client }) => {
+    const seen = [];
+    for await (const t of client.watchTask(id('ok'), { intervalMs: 10 })) seen.push(t.progress);
+    equal(seen, [0, 30, 70, 100], 'progress');
+  }],
+
+  ['watchTask throws what waitForTask would reject with', async ({ pkg, client }) => {
+    const seen = [];
+    await rejects((async () => {
+      for await (const t of client.watchTask(id('fail'), { intervalMs: 10 })) seen.push(t.status);
+    })(), (e) => isError(e, pkg, pkg.TaskFailedError, 'content_policy_violation'), 'fail');
+    equal(seen, ['pending', 'processing', 'failed'], 'observations');
+    throws(() => client.watchTask('a b'), (e) => check(e instanceof TypeError, 'TypeError'), 'bad id');
+  }],
+
+  ['breaking out of watchTask stops polling', async ({ base, client }) => {
+    const taskId = id('ok');
+    for await (const t of client.watchTask(taskId, { intervalMs: 10 })) {
+      if (t.status === 'pending') break;
+    }
+    await sleep(100);
+    equal((await requests(base, taskId)).length, 1, 'requests');
+  }],
+
+  ['an onProgress that throws rejects the wait with its error', async ({ client }) => {
+    const boom = new Error('boom');
+    await rejects(client.waitForTask(id('ok'), { intervalMs: 10, onProgress: () => { throw boom; } }),
+      (e) => check(e === boom, 'the thrown error'), 'onProgress');
+  }],
+
+  ['errors never show the API key', async ({ pkg, base, client }) => {
+    const errors = [];
+    for (const kind of ['e401', 'h502', 'malformed', 'fail']) {
+      await client.waitForTask(id(kind), { intervalMs: 10 }).catch((e) => errors.push(e));
+    }
+    await client.waitForTask(id('demo'), { timeoutMs: 50 }).catch((e) => errors.push(e));
+    const slow = new pkg.EvoLinkClient({ baseUrl: base, apiKey: KEY, requestTimeoutMs: 50 });
+    await slow.getTask(id('slow500')).catch((e) => errors.push(e));
+    equal(errors.map((e) => e.name).sort(), ['ApiError', 'ApiError', 'InvalidResponseError', 'NetworkError', 'TaskFailedError', 'TimeoutError'], 'errors');
+    for (const e of errors) {
+      for (const text of [e.message, e.stack, String(e), JSON.stringify(e), JSON.stringify(Object.entries(e))]) {
+        check(!String(text).includes(KEY), `${e.name} shows the key`);
+      }
+    }
+  }],
+];
+
+/** Runs every case against the fake server at `base`; never throws. */
+export async function runSuite(pkg, base, only) {
+  const results = [];
+  for (const [name, run] of cases) {
+    if (only && !only(name)) continue;
+    const client = new pkg.EvoLinkClient({ baseUrl: base, apiKey: KEY });
+    try {
+      await run({ pkg, base, client });
+      results.push({ name, ok: true });
+    } catch (error) {
+      results.push({ name, ok: false, error: String((error && error.stack) || error) });
+    }
+  }
+  return results;
+}
