@@ -26,7 +26,7 @@ lint:
 	@echo "==> cargo fmt, clippy (host and wasm32)"
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
-	cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --lib --test wasm -- -D warnings
 
 test-native:
 	@echo "==> core tests (native)"

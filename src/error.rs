@@ -49,7 +49,7 @@ pub enum ArgumentKind {
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with a non-2xx status.
-    Api(ApiError),
+    Api(Box<ApiError>),
     /// The task ended as `failed` or `cancelled`.
     TaskFailed(Box<Task>),
     /// The overall deadline passed; holds the last observation, if any.
@@ -147,21 +147,30 @@ mod tests {
         assert_eq!(e.to_string(), "Task t1 failed: flagged");
         assert!(!e.is_retryable());
         let c = failed(r#"{"id":"t2","status":"cancelled"}"#);
-        assert_eq!((c.code(), c.message()), ("cancelled".into(), "Task t2 was cancelled".into()));
+        assert_eq!(
+            (c.code(), c.message()),
+            ("cancelled".into(), "Task t2 was cancelled".into())
+        );
     }
 
     #[test]
     fn codes_are_stable() {
         assert_eq!(Error::Timeout(None).code(), "timeout");
         assert_eq!(Error::Network("x".into()).code(), "network_error");
-        assert_eq!(Error::InvalidResponse("x".into()).code(), "invalid_response");
-        assert_eq!(Error::Argument(ArgumentKind::Type, "x".into()).code(), "invalid_argument");
+        assert_eq!(
+            Error::InvalidResponse("x".into()).code(),
+            "invalid_response"
+        );
+        assert_eq!(
+            Error::Argument(ArgumentKind::Type, "x".into()).code(),
+            "invalid_argument"
+        );
     }
 
     #[test]
     fn retryable_statuses_are_exactly_the_transient_ones() {
         let api = |status| {
-            Error::Api(ApiError {
+            Error::Api(Box::new(ApiError {
                 status,
                 code: String::new(),
                 message: String::new(),
@@ -169,7 +178,7 @@ mod tests {
                 param: None,
                 fallback_suggestion: None,
                 retry_after: None,
-            })
+            }))
         };
         for s in [408, 429, 500, 502, 503, 504] {
             assert!(api(s).is_retryable(), "{s}");

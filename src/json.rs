@@ -104,7 +104,10 @@ impl std::error::Error for ParseError {}
 
 /// Parses one JSON document; only white space may follow it.
 pub fn parse(text: &str) -> Result<Value, ParseError> {
-    let mut reader = Reader { bytes: text.as_bytes(), pos: 0 };
+    let mut reader = Reader {
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
     let value = reader.value(0)?;
     reader.skip_ws();
     if reader.pos != reader.bytes.len() {
@@ -120,7 +123,10 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn error(&self, reason: &'static str) -> ParseError {
-        ParseError { reason, offset: self.pos }
+        ParseError {
+            reason,
+            offset: self.pos,
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -364,8 +370,24 @@ mod tests {
     #[test]
     fn refuses_what_json_parse_refuses() {
         for bad in [
-            "", "{", "[1,]", "{\"a\":}", "01", "1.", "-", "1e", "tru", "\"\u{1}\"", "\"abc",
-            "{\"a\" 1}", "[1 2]", "{} x", "'a'", "\"\\x\"", "\"\\u12\"", "NaN",
+            "",
+            "{",
+            "[1,]",
+            "{\"a\":}",
+            "01",
+            "1.",
+            "-",
+            "1e",
+            "tru",
+            "\"\u{1}\"",
+            "\"abc",
+            "{\"a\" 1}",
+            "[1 2]",
+            "{} x",
+            "'a'",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "NaN",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should be refused");
         }

@@ -51,7 +51,12 @@ impl Poller {
     /// A wait that starts at `now` (milliseconds since the Unix epoch).
     pub fn new(policy: Policy, now: f64) -> Poller {
         let deadline = policy.timeout_ms.map(|t| now + t as f64);
-        Poller { policy, deadline, failures: 0, last: None }
+        Poller {
+            policy,
+            deadline,
+            failures: 0,
+            last: None,
+        }
     }
 
     /// The last observation, if any.
@@ -74,7 +79,9 @@ impl Poller {
             Some(left) => Step::Fetch {
                 timeout_ms: self.policy.request_timeout_ms.min(left.ceil() as u64),
             },
-            None => Step::Fetch { timeout_ms: self.policy.request_timeout_ms },
+            None => Step::Fetch {
+                timeout_ms: self.policy.request_timeout_ms,
+            },
         }
     }
 
@@ -92,13 +99,19 @@ impl Poller {
     pub fn on_response(&mut self, result: Result<Task, Error>, now: f64, random: f64) -> Reaction {
         match result {
             Ok(task) => self.on_task(task, now),
-            Err(error) => Reaction { report: None, next: self.on_error(error, now, random) },
+            Err(error) => Reaction {
+                report: None,
+                next: self.on_error(error, now, random),
+            },
         }
     }
 
     fn on_task(&mut self, task: Task, now: f64) -> Reaction {
         self.failures = 0;
-        let changed = self.last.as_ref().is_none_or(|last| task.differs_from(last));
+        let changed = self
+            .last
+            .as_ref()
+            .is_none_or(|last| task.differs_from(last));
         let next = match task.status {
             TaskStatus::Completed => Step::Done,
             TaskStatus::Failed | TaskStatus::Cancelled => {
@@ -123,10 +136,16 @@ impl Poller {
             return Step::Fail(error);
         }
         let hint = match &error {
-            Error::Api(api) => api.retry_after.as_deref().and_then(|v| retry_after_ms(v, now)),
+            Error::Api(api) => api
+                .retry_after
+                .as_deref()
+                .and_then(|v| retry_after_ms(v, now)),
             _ => None,
         };
-        self.wait(hint.unwrap_or_else(|| backoff_ms(self.failures, random)), now)
+        self.wait(
+            hint.unwrap_or_else(|| backoff_ms(self.failures, random)),
+            now,
+        )
     }
 }
 
@@ -158,7 +177,12 @@ impl<E: Env> Watch<E> {
     pub fn new(env: E, id: String, policy: Policy) -> Watch<E> {
         let poller = Poller::new(policy, env.now_ms());
         let step = Some(poller.after_wait(env.now_ms()));
-        Watch { env, id, poller, step }
+        Watch {
+            env,
+            id,
+            poller,
+            step,
+        }
     }
 
     /// The last observation, if any.
@@ -237,7 +261,7 @@ mod tests {
     }
 
     fn api(status: u16, retry_after: Option<&str>) -> Error {
-        Error::Api(crate::error::ApiError {
+        Error::Api(Box::new(crate::error::ApiError {
             status,
             code: format!("http_{status}"),
             message: String::new(),
@@ -245,7 +269,7 @@ mod tests {
             param: None,
             fallback_suggestion: None,
             retry_after: retry_after.map(str::to_owned),
-        })
+        }))
     }
 
     impl Script {
@@ -278,7 +302,10 @@ mod tests {
     }
 
     fn policy() -> Policy {
-        Policy { interval_ms: 5_000, ..Policy::default() }
+        Policy {
+            interval_ms: 5_000,
+            ..Policy::default()
+        }
     }
 
     fn run(script: &Script, policy: Policy) -> (Result<Task, Error>, Vec<String>) {
@@ -302,7 +329,15 @@ mod tests {
         assert_eq!(seen, ["pending 0", "processing 40", "completed 100"]);
         assert_eq!(
             s.log(),
-            ["get 30000", "sleep 5000", "get 30000", "sleep 5000", "get 30000", "sleep 5000", "get 30000"]
+            [
+                "get 30000",
+                "sleep 5000",
+                "get 30000",
+                "sleep 5000",
+                "get 30000",
+                "sleep 5000",
+                "get 30000"
+            ]
         );
     }
 
@@ -342,19 +377,47 @@ mod tests {
             Err(api(500, None)),
             Ok(task("completed", 100)),
         ]);
-        let (result, _) = run(&s, Policy { max_retries: 3, ..policy() });
+        let (result, _) = run(
+            &s,
+            Policy {
+                max_retries: 3,
+                ..policy()
+            },
+        );
         assert!(result.is_ok(), "{result:?}");
-        let sleeps: Vec<_> = s.log().into_iter().filter(|l| l.starts_with("sleep")).collect();
+        let sleeps: Vec<_> = s
+            .log()
+            .into_iter()
+            .filter(|l| l.starts_with("sleep"))
+            .collect();
         assert_eq!(
             sleeps,
-            ["sleep 250", "sleep 500", "sleep 1000", "sleep 5000", "sleep 250", "sleep 500", "sleep 1000"]
+            [
+                "sleep 250",
+                "sleep 500",
+                "sleep 1000",
+                "sleep 5000",
+                "sleep 250",
+                "sleep 500",
+                "sleep 1000"
+            ]
         );
     }
 
     #[test]
     fn too_many_failures_in_a_row_give_up_with_the_last_error() {
-        let s = Script::new(vec![Err(api(503, None)), Err(api(503, None)), Err(api(502, None))]);
-        let (result, _) = run(&s, Policy { max_retries: 2, ..policy() });
+        let s = Script::new(vec![
+            Err(api(503, None)),
+            Err(api(503, None)),
+            Err(api(502, None)),
+        ]);
+        let (result, _) = run(
+            &s,
+            Policy {
+                max_retries: 2,
+                ..policy()
+            },
+        );
         assert!(matches!(result, Err(Error::Api(e)) if e.status == 502));
         assert_eq!(s.log().iter().filter(|l| l.starts_with("get")).count(), 3);
     }
@@ -379,27 +442,55 @@ mod tests {
         let (result, _) = run(&s, policy());
         assert!(result.is_ok());
         // 3 s, then the date 10 s after the epoch when the virtual clock reads 3 s: 7 s.
-        assert_eq!(s.log(), ["get 30000", "sleep 3000", "get 30000", "sleep 7000", "get 30000"]);
+        assert_eq!(
+            s.log(),
+            [
+                "get 30000",
+                "sleep 3000",
+                "get 30000",
+                "sleep 7000",
+                "get 30000"
+            ]
+        );
     }
 
     #[test]
     fn the_deadline_wins_and_keeps_the_last_observation() {
         let s = Script::new(vec![Ok(task("processing", 10)); 10]);
-        let (result, _) = run(&s, Policy { timeout_ms: Some(12_000), ..policy() });
+        let (result, _) = run(
+            &s,
+            Policy {
+                timeout_ms: Some(12_000),
+                ..policy()
+            },
+        );
         match result {
             Err(Error::Timeout(Some(last))) => assert_eq!(last.progress, Some(10)),
             other => panic!("expected a timeout, got {other:?}"),
         }
         assert_eq!(
             s.log(),
-            ["get 12000", "sleep 5000", "get 7000", "sleep 5000", "get 2000", "sleep 2000"]
+            [
+                "get 12000",
+                "sleep 5000",
+                "get 7000",
+                "sleep 5000",
+                "get 2000",
+                "sleep 2000"
+            ]
         );
     }
 
     #[test]
     fn the_deadline_also_cuts_retries_short() {
         let s = Script::new(vec![Err(api(429, Some("100")))]);
-        let (result, _) = run(&s, Policy { timeout_ms: Some(1_000), ..policy() });
+        let (result, _) = run(
+            &s,
+            Policy {
+                timeout_ms: Some(1_000),
+                ..policy()
+            },
+        );
         assert!(matches!(result, Err(Error::Timeout(None))));
         assert_eq!(s.log(), ["get 1000", "sleep 1000"]);
     }
@@ -415,7 +506,10 @@ mod tests {
             }
             out
         });
-        assert_eq!(statuses, [Ok(TaskStatus::Pending), Ok(TaskStatus::Completed)]);
+        assert_eq!(
+            statuses,
+            [Ok(TaskStatus::Pending), Ok(TaskStatus::Completed)]
+        );
         assert!(pollster::block_on(watch.next()).is_none());
     }
 }

@@ -31,7 +31,7 @@ pub fn body_too_large() -> Error {
 /// Reads an answer to `GET /v1/tasks/{id}` (or a creation request).
 pub fn read_task(answer: Answer<'_>) -> Result<Task, Error> {
     if !(200..300).contains(&answer.status) {
-        return Err(Error::Api(api_error(answer)));
+        return Err(Error::Api(Box::new(api_error(answer))));
     }
     if answer.body.len() > MAX_BODY_BYTES {
         return Err(body_too_large());
@@ -104,11 +104,21 @@ mod tests {
     use super::*;
 
     fn answer(status: u16, body: &str) -> Answer<'_> {
-        Answer { status, status_text: "", retry_after: None, body }
+        Answer {
+            status,
+            status_text: "",
+            retry_after: None,
+            body,
+        }
     }
 
     fn api(status: u16, status_text: &str, body: &str) -> ApiError {
-        api_error(Answer { status, status_text, retry_after: Some("7"), body })
+        api_error(Answer {
+            status,
+            status_text,
+            retry_after: Some("7"),
+            body,
+        })
     }
 
     #[test]
@@ -118,7 +128,10 @@ mod tests {
             "Unauthorized",
             r#"{"error":{"code":"unauthorized","message":"Invalid key","type":"authentication_error","param":"","fallback_suggestion":""}}"#,
         );
-        assert_eq!((e.code.as_str(), e.message.as_str()), ("unauthorized", "Invalid key"));
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("unauthorized", "Invalid key")
+        );
         assert_eq!(e.kind.as_deref(), Some("authentication_error"));
         assert_eq!((e.param, e.fallback_suggestion), (None, None));
         assert_eq!(e.retry_after.as_deref(), Some("7"));
@@ -126,16 +139,29 @@ mod tests {
 
     #[test]
     fn integer_code_form() {
-        let e = api(404, "", r#"{"error":{"code":404,"message":"Task not found","param":"task_id"}}"#);
-        assert_eq!((e.code.as_str(), e.param.as_deref()), ("404", Some("task_id")));
+        let e = api(
+            404,
+            "",
+            r#"{"error":{"code":404,"message":"Task not found","param":"task_id"}}"#,
+        );
+        assert_eq!(
+            (e.code.as_str(), e.param.as_deref()),
+            ("404", Some("task_id"))
+        );
     }
 
     #[test]
     fn html_and_empty_bodies_fall_back_to_the_status() {
         let e = api(502, "Bad Gateway", "<html><h1>502</h1></html>");
-        assert_eq!((e.code.as_str(), e.message.as_str()), ("http_502", "Bad Gateway"));
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("http_502", "Bad Gateway")
+        );
         let e = api(503, "", "");
-        assert_eq!((e.code.as_str(), e.message.as_str()), ("http_503", "HTTP 503"));
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("http_503", "HTTP 503")
+        );
         let e = api(500, "", r#"{"error":"boom"}"#);
         assert_eq!((e.code.as_str(), e.message.as_str()), ("http_500", "boom"));
     }
@@ -151,13 +177,16 @@ mod tests {
 
     #[test]
     fn bodies_over_a_mebibyte_are_refused_unparsed() {
-        let big = format!(r#"{{"status":"pending","pad":"{}"}}"#, "x".repeat(MAX_BODY_BYTES));
+        let big = format!(
+            r#"{{"status":"pending","pad":"{}"}}"#,
+            "x".repeat(MAX_BODY_BYTES)
+        );
         assert_eq!(read_task(answer(200, &big)), Err(body_too_large()));
     }
 
     #[test]
     fn non_2xx_is_an_api_error_even_with_a_task_body() {
         let e = read_task(answer(500, r#"{"status":"pending"}"#)).expect_err("500");
-        assert!(matches!(e, Error::Api(ApiError { status: 500, .. })));
+        assert!(matches!(e, Error::Api(api) if api.status == 500));
     }
 }

@@ -48,8 +48,14 @@ impl Default for Policy {
 /// `random` is in `[0, 1)`.
 pub fn backoff_ms(failures: u32, random: f64) -> u64 {
     let shift = failures.saturating_sub(1).min(16);
-    let ceiling = BACKOFF_BASE_MS.saturating_mul(1 << shift).min(BACKOFF_CAP_MS);
-    let random = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.5 };
+    let ceiling = BACKOFF_BASE_MS
+        .saturating_mul(1 << shift)
+        .min(BACKOFF_CAP_MS);
+    let random = if random.is_finite() {
+        random.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
     ((ceiling as f64 * random) as u64).max(BACKOFF_FLOOR_MS)
 }
 
@@ -58,7 +64,10 @@ pub fn backoff_ms(failures: u32, random: f64) -> u64 {
 pub fn retry_after_ms(value: &str, now_unix_ms: f64) -> Option<u64> {
     let value = value.trim();
     let ms = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        value.parse::<u64>().unwrap_or(u64::MAX).saturating_mul(1000) as f64
+        value
+            .parse::<u64>()
+            .unwrap_or(u64::MAX)
+            .saturating_mul(1000) as f64
     } else {
         http_date_unix_ms(value)? - now_unix_ms
     };
@@ -82,7 +91,11 @@ fn http_date_unix_ms(value: &str) -> Option<f64> {
     if parts.next() != Some("GMT") || parts.next().is_some() || clock.next().is_some() {
         return None;
     }
-    if !(1..=31).contains(&day) || !(0..24).contains(&h) || !(0..60).contains(&m) || !(0..61).contains(&s) {
+    if !(1..=31).contains(&day)
+        || !(0..24).contains(&h)
+        || !(0..60).contains(&m)
+        || !(0..61).contains(&s)
+    {
         return None;
     }
     let days = days_from_civil(year, month, day);
@@ -119,11 +132,30 @@ mod tests {
         let now = 784_111_777_000.0; // Sun, 06 Nov 1994 08:49:37 GMT
         assert_eq!(retry_after_ms("3", now), Some(3_000));
         assert_eq!(retry_after_ms(" 0 ", now), Some(0));
-        assert_eq!(retry_after_ms("Sun, 06 Nov 1994 08:49:39 GMT", now), Some(2_000));
-        assert_eq!(retry_after_ms("Sun, 06 Nov 1994 08:49:30 GMT", now), Some(0));
-        assert_eq!(retry_after_ms("99999999999999999999", now), Some(RETRY_AFTER_CAP_MS));
-        assert_eq!(retry_after_ms("Tue, 01 Jan 2030 00:00:00 GMT", now), Some(RETRY_AFTER_CAP_MS));
-        for bad in ["", "-1", "1.5", "soon", "Sun, 06 Nov 1994 08:49:39 PST", "Sun, 32 Nov 1994 08:49:39 GMT"] {
+        assert_eq!(
+            retry_after_ms("Sun, 06 Nov 1994 08:49:39 GMT", now),
+            Some(2_000)
+        );
+        assert_eq!(
+            retry_after_ms("Sun, 06 Nov 1994 08:49:30 GMT", now),
+            Some(0)
+        );
+        assert_eq!(
+            retry_after_ms("99999999999999999999", now),
+            Some(RETRY_AFTER_CAP_MS)
+        );
+        assert_eq!(
+            retry_after_ms("Tue, 01 Jan 2030 00:00:00 GMT", now),
+            Some(RETRY_AFTER_CAP_MS)
+        );
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "soon",
+            "Sun, 06 Nov 1994 08:49:39 PST",
+            "Sun, 32 Nov 1994 08:49:39 GMT",
+        ] {
             assert_eq!(retry_after_ms(bad, now), None, "{bad}");
         }
     }

@@ -83,11 +83,16 @@ impl FailureKind {
             | "image_processing_error"
             | "image_dimension_mismatch" => FailureKind::InvalidInput,
             "request_cancelled" | "cancelled" => FailureKind::Cancelled,
-            "generation_failed_no_content" | "service_error" | "generation_timeout"
-            | "resource_exhausted" | "quota_exceeded" | "service_unavailable"
-            | "unknown_error" | "model_unavailable" | "upstream_error" | "rate_limited" => {
-                FailureKind::Transient
-            }
+            "generation_failed_no_content"
+            | "service_error"
+            | "generation_timeout"
+            | "resource_exhausted"
+            | "quota_exceeded"
+            | "service_unavailable"
+            | "unknown_error"
+            | "model_unavailable"
+            | "upstream_error"
+            | "rate_limited" => FailureKind::Transient,
             "resource_not_found" => FailureKind::NotFound,
             _ => FailureKind::Unknown,
         }
@@ -165,24 +170,43 @@ impl Task {
             .and_then(Value::as_str)
             .map(TaskStatus::parse)
             .ok_or(NotATask::NoStatus)?;
-        let id = raw.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+        let id = raw
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
         let progress = raw
             .get("progress")
             .and_then(Value::as_f64)
             .map(|p| p.clamp(0.0, 100.0).round() as u8);
         let estimated_time = seconds(raw.get("task_info").and_then(|i| i.get("estimated_time")));
-        let error = raw.get("error").and_then(Value::as_object).map(|e| TaskError {
-            code: e.get("code").and_then(code_string),
-            message: e.get("message").and_then(Value::as_str).map(str::to_owned),
-        });
-        Ok(Task { id, status, progress, estimated_time, error, raw })
+        let error = raw
+            .get("error")
+            .and_then(Value::as_object)
+            .map(|e| TaskError {
+                code: e.get("code").and_then(code_string),
+                message: e.get("message").and_then(Value::as_str).map(str::to_owned),
+            });
+        Ok(Task {
+            id,
+            status,
+            progress,
+            estimated_time,
+            error,
+            raw,
+        })
     }
 
     /// The failure code of a failed or cancelled task: `error.code`, or `cancelled` for a
     /// cancelled task without one, or `task_failed` for a failed task without one.
     pub fn failure_code(&self) -> String {
         match (&self.error, &self.status) {
-            (Some(TaskError { code: Some(code), .. }), _) => code.clone(),
+            (
+                Some(TaskError {
+                    code: Some(code), ..
+                }),
+                _,
+            ) => code.clone(),
             (_, TaskStatus::Cancelled) => "cancelled".to_owned(),
             _ => "task_failed".to_owned(),
         }
@@ -251,10 +275,19 @@ mod tests {
     fn tolerates_wrong_types_and_out_of_range_progress() {
         let t = task(r#"{"status":"pending","id":7,"progress":250,"task_info":"x","error":3}"#)
             .expect("a task");
-        assert_eq!((t.id.as_str(), t.progress, t.estimated_time), ("", Some(100), None));
+        assert_eq!(
+            (t.id.as_str(), t.progress, t.estimated_time),
+            ("", Some(100), None)
+        );
         assert_eq!(t.error, None);
-        assert_eq!(task(r#"{"status":"x","progress":-4.6}"#).map(|t| t.progress), Ok(Some(0)));
-        assert_eq!(task(r#"{"status":"x","progress":"50"}"#).map(|t| t.progress), Ok(None));
+        assert_eq!(
+            task(r#"{"status":"x","progress":-4.6}"#).map(|t| t.progress),
+            Ok(Some(0))
+        );
+        assert_eq!(
+            task(r#"{"status":"x","progress":"50"}"#).map(|t| t.progress),
+            Ok(None)
+        );
     }
 
     #[test]
@@ -287,12 +320,18 @@ mod tests {
             FailureKind::of_code("content_policy_violation"),
             FailureKind::InvalidInput
         );
-        assert_eq!(FailureKind::of_code("generation_timeout"), FailureKind::Transient);
+        assert_eq!(
+            FailureKind::of_code("generation_timeout"),
+            FailureKind::Transient
+        );
     }
 
     #[test]
     fn results_are_read_from_the_results_array() {
         let t = task(r#"{"status":"completed","results":["https://a/v.mp4",3,"https://b"]}"#);
-        assert_eq!(t.map(|t| t.results().join(" ")), Ok("https://a/v.mp4 https://b".into()));
+        assert_eq!(
+            t.map(|t| t.results().join(" ")),
+            Ok("https://a/v.mp4 https://b".into())
+        );
     }
 }

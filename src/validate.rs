@@ -74,7 +74,9 @@ pub fn is_loopback_host(host: &str) -> bool {
     let octets: Vec<_> = host.split('.').collect();
     octets.len() == 4
         && octets.first() == Some(&"127")
-        && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()))
+        && octets
+            .iter()
+            .all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Checks the scheme and host of an absolute base URL: https anywhere, http only to loopback.
@@ -85,7 +87,9 @@ pub fn base_url(protocol: &str, hostname: &str) -> Result<(), Error> {
         "http:" => Err(type_error(
             "baseUrl must use https (http is allowed only to localhost or 127.0.0.1)".to_owned(),
         )),
-        _ => Err(type_error("baseUrl must be an https URL or a relative path".to_owned())),
+        _ => Err(type_error(
+            "baseUrl must be an https URL or a relative path".to_owned(),
+        )),
     }
 }
 
@@ -102,7 +106,12 @@ mod tests {
 
     #[test]
     fn accepts_documented_ids() {
-        for id in ["task-unified-1756817821-4x3rx6ny", "a", "a.b:c_d", &"x".repeat(256)] {
+        for id in [
+            "task-unified-1756817821-4x3rx6ny",
+            "a",
+            "a.b:c_d",
+            &"x".repeat(256),
+        ] {
             assert_eq!(task_id(id), Ok(()), "{id}");
         }
     }
@@ -123,10 +132,21 @@ mod tests {
     #[test]
     fn base_urls_are_https_or_loopback_http() {
         assert_eq!(base_url("https:", "api.evolink.ai"), Ok(()));
-        for host in ["localhost", "127.0.0.1", "127.1.2.3", "[::1]", "app.localhost"] {
+        for host in [
+            "localhost",
+            "127.0.0.1",
+            "127.1.2.3",
+            "[::1]",
+            "app.localhost",
+        ] {
             assert_eq!(base_url("http:", host), Ok(()), "{host}");
         }
-        for host in ["example.com", "10.0.0.1", "127.0.0.1.evil.com", "0x7f.0.0.1"] {
+        for host in [
+            "example.com",
+            "10.0.0.1",
+            "127.0.0.1.evil.com",
+            "0x7f.0.0.1",
+        ] {
             assert!(message(base_url("http:", host)).contains("https"), "{host}");
         }
         assert!(base_url("ftp:", "x").is_err());

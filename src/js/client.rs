@@ -16,7 +16,9 @@ use super::fetch::{self, Request};
 use super::sys;
 use crate::error::{ArgumentKind, Error};
 use crate::poller::{self, Env, Watch};
-use crate::schedule::{Policy, DEFAULT_INTERVAL_MS, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT_MS};
+use crate::schedule::{
+    Policy, DEFAULT_INTERVAL_MS, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT_MS,
+};
 use crate::task::Task;
 
 /// Where EvoLink's API lives.
@@ -78,7 +80,9 @@ pub struct Client {
 impl std::fmt::Debug for Client {
     // The headers hold the API key: never print them.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("base", &self.inner.base).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("base", &self.inner.base)
+            .finish_non_exhaustive()
     }
 }
 
@@ -107,10 +111,14 @@ fn resolve_base_url(base: &str) -> Result<String, Error> {
         }
     };
     if !url.username().is_empty() || !url.password().is_empty() {
-        return Err(type_error("baseUrl must not contain a user name or password"));
+        return Err(type_error(
+            "baseUrl must not contain a user name or password",
+        ));
     }
     if !url.search().is_empty() || !url.hash().is_empty() {
-        return Err(type_error("baseUrl must not have a query string or a fragment"));
+        return Err(type_error(
+            "baseUrl must not have a query string or a fragment",
+        ));
     }
     Ok(url.href().trim_end_matches('/').to_owned())
 }
@@ -159,13 +167,18 @@ impl Client {
 
     /// The environment one wait runs in: this client's transport, the JS clock and timers.
     pub fn env(&self) -> JsEnv {
-        JsEnv { client: self.inner.clone(), cause: Rc::default() }
+        JsEnv {
+            client: self.inner.clone(),
+            cause: Rc::default(),
+        }
     }
 
     /// One `GET /v1/tasks/{id}`.
     pub async fn get_task(&self, id: &str) -> Result<Task, Error> {
         crate::validate::task_id(id)?;
-        self.env().fetch_task(id, self.inner.request_timeout_ms).await
+        self.env()
+            .fetch_task(id, self.inner.request_timeout_ms)
+            .await
     }
 
     /// Polls task `id` until it ends; `on_progress` sees every changed observation.
@@ -220,10 +233,12 @@ impl Env for JsEnv {
             body: None,
             timeout_ms,
         };
-        fetch::send(&self.client.fetch, request).await.map_err(|failure| {
-            *self.cause.borrow_mut() = failure.cause;
-            failure.error
-        })
+        fetch::send(&self.client.fetch, request)
+            .await
+            .map_err(|failure| {
+                *self.cause.borrow_mut() = failure.cause;
+                failure.error
+            })
     }
 
     async fn sleep(&self, ms: u64) {

@@ -53,9 +53,10 @@ pub fn error_to_js(error: &Error, cause: JsValue) -> JsValue {
         Error::TaskFailed(task) => {
             sys::task_failed_error(&message, &task.failure_code(), task_to_js(task))
         }
-        Error::Timeout(last) => {
-            sys::timeout_error(&message, last.as_deref().map_or(JsValue::UNDEFINED, task_to_js))
-        }
+        Error::Timeout(last) => sys::timeout_error(
+            &message,
+            last.as_deref().map_or(JsValue::UNDEFINED, task_to_js),
+        ),
         Error::Network(_) => sys::network_error(&message, cause),
         Error::InvalidResponse(_) => sys::invalid_response_error(&message),
         Error::Argument(ArgumentKind::Range, _) => js_sys::RangeError::new(&message).into(),
@@ -94,11 +95,19 @@ impl Options {
             if !allowed.contains(&key.as_str()) {
                 let list = allowed.join(", ");
                 return Err(type_error(&[
-                    what, ": unknown option \"", &key, "\" (known options: ", &list, ")",
+                    what,
+                    ": unknown option \"",
+                    &key,
+                    "\" (known options: ",
+                    &list,
+                    ")",
                 ]));
             }
         }
-        Ok(Options { object: Some(object), what })
+        Ok(Options {
+            object: Some(object),
+            what,
+        })
     }
 
     fn get(&self, key: &str) -> JsValue {
@@ -118,7 +127,9 @@ impl Options {
         if v.is_undefined() {
             return Ok(None);
         }
-        v.as_string().map(Some).ok_or_else(|| self.wrong(key, "a string"))
+        v.as_string()
+            .map(Some)
+            .ok_or_else(|| self.wrong(key, "a string"))
     }
 
     /// An optional function.
@@ -127,7 +138,9 @@ impl Options {
         if v.is_undefined() {
             return Ok(None);
         }
-        v.dyn_into::<Function>().map(Some).map_err(|_| self.wrong(key, "a function"))
+        v.dyn_into::<Function>()
+            .map(Some)
+            .map_err(|_| self.wrong(key, "a function"))
     }
 
     /// An optional `AbortSignal` (anything with `aborted` and `addEventListener`).
@@ -136,8 +149,8 @@ impl Options {
         if v.is_undefined() {
             return Ok(None);
         }
-        let listens = Reflect::get(&v, &JsValue::from_str("addEventListener"))
-            .is_ok_and(|f| f.is_function());
+        let listens =
+            Reflect::get(&v, &JsValue::from_str("addEventListener")).is_ok_and(|f| f.is_function());
         if !v.is_object() || !listens {
             return Err(self.wrong(key, "an AbortSignal"));
         }
@@ -156,7 +169,11 @@ impl Options {
         if !n.is_finite() || n < min as f64 || n > 9_007_199_254_740_991.0 {
             let min = min.to_string();
             return Err(range_error(&[
-                self.what, ": \"", key, "\" must be a finite number of at least ", &min,
+                self.what,
+                ": \"",
+                key,
+                "\" must be a finite number of at least ",
+                &min,
             ]));
         }
         Ok(Some(n.round() as u64))
@@ -177,7 +194,12 @@ impl Options {
             let pair: Array = entry.unchecked_into();
             let name = pair.get(0).as_string().unwrap_or_default();
             let Some(value) = pair.get(1).as_string() else {
-                return Err(type_error(&[self.what, ": header \"", &name, "\" must be a string"]));
+                return Err(type_error(&[
+                    self.what,
+                    ": header \"",
+                    &name,
+                    "\" must be a string",
+                ]));
             };
             headers.push((name, value));
         }

@@ -113,7 +113,9 @@ impl Future for Aborted {
 
 impl Drop for Aborted {
     fn drop(&mut self) {
-        let _ = self.signal.remove_event_listener("abort", self.trigger.function());
+        let _ = self
+            .signal
+            .remove_event_listener("abort", self.trigger.function());
     }
 }
 

@@ -17,8 +17,14 @@ use super::sys;
 use crate::error::Error;
 use crate::poller::{Env, Watch};
 
-const CLIENT_OPTIONS: &[&str] =
-    &["apiKey", "baseUrl", "headers", "fetch", "requestTimeoutMs", "maxRetries"];
+const CLIENT_OPTIONS: &[&str] = &[
+    "apiKey",
+    "baseUrl",
+    "headers",
+    "fetch",
+    "requestTimeoutMs",
+    "maxRetries",
+];
 const REQUEST_OPTIONS: &[&str] = &["signal"];
 const WAIT_OPTIONS: &[&str] = &["onProgress", "signal", "timeoutMs", "intervalMs"];
 const WATCH_OPTIONS: &[&str] = &["signal", "timeoutMs", "intervalMs"];
@@ -101,7 +107,9 @@ impl EvoLinkClient {
                 .map_err(js)?
                 .map_or(defaults.max_retries, |n| n.min(u32::MAX as u64) as u32),
         };
-        Ok(EvoLinkClient { client: Client::new(options).map_err(js)? })
+        Ok(EvoLinkClient {
+            client: Client::new(options).map_err(js)?,
+        })
     }
 
     /// The resolved base URL.
@@ -149,7 +157,9 @@ impl EvoLinkClient {
             let on_progress = o.function("onProgress").map_err(js)?;
             let signal = o.signal("signal").map_err(js)?;
             let wait = wait_options(&o).map_err(js)?;
-            let mut watch = client.watch_task(&convert::task_id(&id).map_err(js)?, wait).map_err(js)?;
+            let mut watch = client
+                .watch_task(&convert::task_id(&id).map_err(js)?, wait)
+                .map_err(js)?;
             abortable(signal, drive(&mut watch, on_progress.as_ref())).await
         })
     }
@@ -165,16 +175,26 @@ impl EvoLinkClient {
         let o = Options::read(&options, "watchTask options", WATCH_OPTIONS).map_err(js)?;
         let signal = o.signal("signal").map_err(js)?;
         let wait = wait_options(&o).map_err(js)?;
-        let watch = self.client.watch_task(&convert::task_id(&id).map_err(js)?, wait).map_err(js)?;
+        let watch = self
+            .client
+            .watch_task(&convert::task_id(&id).map_err(js)?, wait)
+            .map_err(js)?;
         let stop = sys::AbortController::new()?;
-        let watch = TaskWatch { watch: Rc::new(RefCell::new(Some(watch))), signal, stop };
+        let watch = TaskWatch {
+            watch: Rc::new(RefCell::new(Some(watch))),
+            signal,
+            stop,
+        };
         Ok(sys::async_iterable(watch.into()))
     }
 }
 
 /// Runs a wait to its end, calling `on_progress` with each changed observation. A throwing
 /// `on_progress` stops the wait and rejects with what it threw.
-async fn drive(watch: &mut Watch<JsEnv>, on_progress: Option<&Function>) -> Result<JsValue, JsValue> {
+async fn drive(
+    watch: &mut Watch<JsEnv>,
+    on_progress: Option<&Function>,
+) -> Result<JsValue, JsValue> {
     let mut last = JsValue::UNDEFINED;
     while let Some(result) = watch.next().await {
         match result {
@@ -217,7 +237,9 @@ impl TaskWatch {
             let stopped = Aborted::new(stop)?;
             let step = abortable(signal, async { Ok(race(watch.next(), stopped).await) }).await?;
             match step {
-                Either::Right(()) | Either::Left(None) => Ok(iterator_result(true, JsValue::UNDEFINED)),
+                Either::Right(()) | Either::Left(None) => {
+                    Ok(iterator_result(true, JsValue::UNDEFINED))
+                }
                 Either::Left(Some(Ok(task))) => {
                     *cell.borrow_mut() = Some(watch);
                     Ok(iterator_result(false, task_to_js(&task)))

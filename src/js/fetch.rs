@@ -39,7 +39,10 @@ pub struct Failure {
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Failure {
-        Failure { error, cause: JsValue::UNDEFINED }
+        Failure {
+            error,
+            cause: JsValue::UNDEFINED,
+        }
     }
 }
 
@@ -67,7 +70,10 @@ fn network(what: &str, url: &str, thrown: JsValue) -> Failure {
     m.push_str(url);
     m.push_str(": ");
     m.push_str(&describe(&thrown));
-    Failure { error: Error::Network(m), cause: thrown }
+    Failure {
+        error: Error::Network(m),
+        cause: thrown,
+    }
 }
 
 /// Sends `request` with `fetch` (called unbound) and reads the answer.
@@ -88,7 +94,11 @@ pub async fn send(fetch: &Function, request: Request<'_>) -> Result<Task, Failur
 fn init(request: &Request<'_>, controller: &Option<sys::AbortController>) -> Object {
     let headers = Object::new();
     for (name, value) in request.headers {
-        let _ = Reflect::set(&headers, &JsValue::from_str(name), &JsValue::from_str(value));
+        let _ = Reflect::set(
+            &headers,
+            &JsValue::from_str(name),
+            &JsValue::from_str(value),
+        );
     }
     let init = Object::new();
     let _ = Reflect::set(&init, &"method".into(), &request.method.into());
@@ -116,7 +126,10 @@ async fn exchange(fetch: &Function, request: &Request<'_>) -> Result<Task, Failu
         .await
         .map_err(|e| network("Could not reach ", url, e))?
         .unchecked_into();
-    let status = response.status().as_f64().filter(|s| (100.0..=599.0).contains(s));
+    let status = response
+        .status()
+        .as_f64()
+        .filter(|s| (100.0..=599.0).contains(s));
     let Some(status) = status else {
         return Err(Error::InvalidResponse(
             "fetch resolved with something that is not a Response".to_owned(),
@@ -132,10 +145,16 @@ async fn exchange(fetch: &Function, request: &Request<'_>) -> Result<Task, Failu
     let body = if declared_len.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         None // not read: dropping the guard aborts the download
     } else {
-        let text = response.text().map_err(|e| network("Could not read the answer from ", url, e))?;
-        let text = JsFuture::from(text)
-            .await
-            .map_err(|e| network("The connection broke while reading the answer from ", url, e))?;
+        let text = response
+            .text()
+            .map_err(|e| network("Could not read the answer from ", url, e))?;
+        let text = JsFuture::from(text).await.map_err(|e| {
+            network(
+                "The connection broke while reading the answer from ",
+                url,
+                e,
+            )
+        })?;
         text.as_string().filter(|t| t.len() <= MAX_BODY_BYTES)
     };
     drop(guard);
@@ -148,6 +167,6 @@ async fn exchange(fetch: &Function, request: &Request<'_>) -> Result<Task, Failu
     match body {
         Some(_) => response::read_task(answer).map_err(Failure::from),
         None if (200..300).contains(&status) => Err(response::body_too_large().into()),
-        None => Err(Error::Api(response::api_error(answer)).into()),
+        None => Err(Error::Api(Box::new(response::api_error(answer))).into()),
     }
 }

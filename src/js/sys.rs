@@ -44,9 +44,17 @@ extern "C" {
     #[wasm_bindgen(method, getter, structural)]
     pub fn reason(this: &AbortSignal) -> JsValue;
     #[wasm_bindgen(method, structural, catch, js_name = addEventListener)]
-    pub fn add_event_listener(this: &AbortSignal, kind: &str, listener: &Function) -> Result<(), JsValue>;
+    pub fn add_event_listener(
+        this: &AbortSignal,
+        kind: &str,
+        listener: &Function,
+    ) -> Result<(), JsValue>;
     #[wasm_bindgen(method, structural, catch, js_name = removeEventListener)]
-    pub fn remove_event_listener(this: &AbortSignal, kind: &str, listener: &Function) -> Result<(), JsValue>;
+    pub fn remove_event_listener(
+        this: &AbortSignal,
+        kind: &str,
+        listener: &Function,
+    ) -> Result<(), JsValue>;
 
     /// A fetch `Response`, or whatever a custom `fetch` resolved with.
     pub type FetchResponse;
