@@ -28,12 +28,14 @@ pub enum Step {
     Fail(Error),
 }
 
-/// What a response changed: an observation to report (first one, or status or progress moved)
-/// and the next step.
+/// What a response changed: an observation to report (first one, or status or progress moved),
+/// whether every wait of the client must pause (a 429), and the next step.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reaction {
     /// The task to hand to `onProgress` or the iterator, when it changed.
     pub report: Option<Task>,
+    /// After a 429: no wait of this client should send a request before this time.
+    pub pause_until: Option<f64>,
     /// What to do next.
     pub next: Step,
 }
@@ -72,8 +74,12 @@ impl Poller {
         self.deadline.map(|d| (d - now).max(0.0))
     }
 
-    /// The first step, and the step after every wait: fetch, unless the deadline has passed.
-    pub fn after_wait(&self, now: f64) -> Step {
+    /// The first step, and the step after every wait: fetch, unless the deadline has passed or
+    /// the client is paused until `paused_until` (after a 429 seen by any of its waits).
+    pub fn after_wait(&self, now: f64, paused_until: f64) -> Step {
+        if paused_until > now {
+            return self.wait((paused_until - now).ceil() as u64, now);
+        }
         match self.remaining(now) {
             Some(left) if left <= 0.0 => self.timeout(),
             Some(left) => Step::Fetch {
@@ -99,10 +105,19 @@ impl Poller {
     pub fn on_response(&mut self, result: Result<Task, Error>, now: f64, random: f64) -> Reaction {
         match result {
             Ok(task) => self.on_task(task, now),
-            Err(error) => Reaction {
-                report: None,
-                next: self.on_error(error, now, random),
-            },
+            Err(error) => {
+                let rate_limited = matches!(&error, Error::Api(api) if api.status == 429);
+                let next = self.on_error(error, now, random);
+                let pause_until = match next {
+                    Step::Wait(ms) if rate_limited => Some(now + ms as f64),
+                    _ => None,
+                };
+                Reaction {
+                    report: None,
+                    pause_until,
+                    next,
+                }
+            }
         }
     }
 
@@ -121,7 +136,11 @@ impl Poller {
         };
         let report = changed.then(|| task.clone());
         self.last = Some(task);
-        Reaction { report, next }
+        Reaction {
+            report,
+            pause_until: None,
+            next,
+        }
     }
 
     fn on_error(&mut self, error: Error, now: f64, random: f64) -> Step {
@@ -159,6 +178,12 @@ pub trait Env {
     fn fetch_task(&self, id: &str, timeout_ms: u64) -> impl Future<Output = Result<Task, Error>>;
     /// Resolves after `ms` milliseconds; dropping it cancels the timer.
     fn sleep(&self, ms: u64) -> impl Future<Output = ()>;
+    /// Until when every wait sharing this environment's client must hold back (a 429 pause).
+    fn paused_until(&self) -> f64 {
+        0.0
+    }
+    /// Records a 429 pause for every wait sharing this environment's client.
+    fn pause_until(&self, _until: f64) {}
 }
 
 /// One task's observations, one per change, pulled with [`Watch::next`].
@@ -176,7 +201,7 @@ impl<E: Env> Watch<E> {
     /// Starts watching task `id` (nothing is sent until the first [`Watch::next`]).
     pub fn new(env: E, id: String, policy: Policy) -> Watch<E> {
         let poller = Poller::new(policy, env.now_ms());
-        let step = Some(poller.after_wait(env.now_ms()));
+        let step = Some(poller.after_wait(env.now_ms(), env.paused_until()));
         Watch {
             env,
             id,
@@ -204,6 +229,9 @@ impl<E: Env> Watch<E> {
                     let result = self.env.fetch_task(&self.id, timeout_ms).await;
                     let now = self.env.now_ms();
                     let reaction = self.poller.on_response(result, now, self.env.random());
+                    if let Some(until) = reaction.pause_until {
+                        self.env.pause_until(until);
+                    }
                     self.step = Some(reaction.next);
                     if let Some(task) = reaction.report {
                         return Some(Ok(task));
@@ -211,7 +239,8 @@ impl<E: Env> Watch<E> {
                 }
                 Step::Wait(ms) => {
                     self.env.sleep(ms).await;
-                    self.step = Some(self.poller.after_wait(self.env.now_ms()));
+                    let now = self.env.now_ms();
+                    self.step = Some(self.poller.after_wait(now, self.env.paused_until()));
                 }
                 Step::Done => return None,
                 Step::Fail(error) => return Some(Err(error)),
@@ -253,6 +282,7 @@ mod tests {
         answers: Rc<RefCell<VecDeque<Result<Task, Error>>>>,
         log: Rc<RefCell<Vec<String>>>,
         now: Rc<RefCell<f64>>,
+        pause: Rc<RefCell<f64>>,
     }
 
     fn task(status: &str, progress: u8) -> Task {
@@ -298,6 +328,13 @@ mod tests {
         async fn sleep(&self, ms: u64) {
             self.log.borrow_mut().push(format!("sleep {ms}"));
             *self.now.borrow_mut() += ms as f64;
+        }
+        fn paused_until(&self) -> f64 {
+            *self.pause.borrow()
+        }
+        fn pause_until(&self, until: f64) {
+            let mut pause = self.pause.borrow_mut();
+            *pause = pause.max(until);
         }
     }
 
@@ -452,6 +489,25 @@ mod tests {
                 "get 30000"
             ]
         );
+    }
+
+    #[test]
+    fn a_429_pauses_every_wait_sharing_the_client() {
+        let pause = Rc::new(RefCell::new(0.0));
+        let shared = |answers| Script {
+            pause: pause.clone(),
+            ..Script::new(answers)
+        };
+        let first = shared(vec![Err(api(429, Some("4"))), Ok(task("completed", 100))]);
+        let (result, _) = run(&first, policy());
+        assert!(result.is_ok());
+        assert_eq!(*pause.borrow(), 4_000.0);
+        // A second wait on the same client, starting at 1 s, holds back for the remaining 3 s.
+        let second = shared(vec![Ok(task("completed", 100))]);
+        *second.now.borrow_mut() = 1_000.0;
+        let (result, _) = run(&second, policy());
+        assert!(result.is_ok());
+        assert_eq!(second.log(), ["sleep 3000", "get 30000"]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!
 //! Cancellation is by drop: dropping a returned future aborts its request and clears its timer.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Function, Reflect};
@@ -65,6 +65,8 @@ pub struct WaitOptions {
 
 struct Inner {
     base: String,
+    /// After a 429, no wait of this client sends a request before this time (ms since epoch).
+    paused_until: Cell<f64>,
     headers: Vec<(String, String)>,
     fetch: Function,
     request_timeout_ms: u64,
@@ -142,6 +144,7 @@ impl Client {
         Ok(Client {
             inner: Rc::new(Inner {
                 base,
+                paused_until: Cell::new(0.0),
                 headers,
                 fetch,
                 request_timeout_ms: options.request_timeout_ms,
@@ -243,5 +246,14 @@ impl Env for JsEnv {
 
     async fn sleep(&self, ms: u64) {
         Sleep::new(ms).await
+    }
+
+    fn paused_until(&self) -> f64 {
+        self.client.paused_until.get()
+    }
+
+    fn pause_until(&self, until: f64) {
+        let pause = &self.client.paused_until;
+        pause.set(pause.get().max(until));
     }
 }

@@ -145,17 +145,15 @@ async fn exchange(fetch: &Function, request: &Request<'_>) -> Result<Task, Failu
     let body = if declared_len.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         None // not read: dropping the guard aborts the download
     } else {
-        let text = response
-            .text()
-            .map_err(|e| network("Could not read the answer from ", url, e))?;
-        let text = JsFuture::from(text).await.map_err(|e| {
+        let read = sys::read_text(&response, MAX_BODY_BYTES as u32);
+        let text = JsFuture::from(read).await.map_err(|e| {
             network(
                 "The connection broke while reading the answer from ",
                 url,
                 e,
             )
         })?;
-        text.as_string().filter(|t| t.len() <= MAX_BODY_BYTES)
+        text.as_string() // `null` when the body passed the limit
     };
     drop(guard);
     let answer = Answer {

@@ -105,3 +105,35 @@ export function asyncIterable(watch) {
     },
   };
 }
+
+/**
+ * Reads a response body as text, giving up (and cancelling the download) as soon as it passes
+ * `limit` bytes: resolves with the text, or `null` when the body is too large.
+ */
+export async function readText(response, limit) {
+  const body = response.body;
+  if (!body || typeof body.getReader !== 'function') {
+    const text = await response.text();
+    return text.length > limit ? null : text;
+  }
+  const reader = body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}

@@ -64,8 +64,6 @@ extern "C" {
     pub fn status_text(this: &FetchResponse) -> JsValue;
     #[wasm_bindgen(method, getter, structural)]
     pub fn headers(this: &FetchResponse) -> JsValue;
-    #[wasm_bindgen(method, structural, catch)]
-    pub fn text(this: &FetchResponse) -> Result<Promise, JsValue>;
 
     /// A `Headers` object (only `get` is used).
     pub type FetchHeaders;
@@ -122,6 +120,10 @@ extern "C" {
     /// `new InvalidResponseError(message)`.
     #[wasm_bindgen(js_name = invalidResponseError)]
     pub fn invalid_response_error(message: &str) -> JsValue;
+
+    /// Reads a body as text, or `null` past `limit` bytes (the download is cancelled).
+    #[wasm_bindgen(js_name = readText)]
+    pub fn read_text(response: &FetchResponse, limit: u32) -> Promise;
 
     /// Wraps a `TaskWatch` into an async iterable whose `next()` calls run one after another.
     #[wasm_bindgen(js_name = asyncIterable)]
