@@ -55,6 +55,7 @@ const LIFECYCLES = {
   cancelfail: [step('pending', 0), step('failed', 0, 'request_cancelled')],
   weird: [step('pending', 0), step('queued_for_review', 10), step('queued_for_review', 10), COMPLETED],
   regress: [step('processing', 50), step('pending', 0), step('processing', 60), COMPLETED],
+  long: [step('pending', 0), ...[10, 20, 35, 50, 65, 80, 95].map((p) => step('processing', p)), COMPLETED],
 };
 
 /** A fresh per-task record; `gets` counts the GETs received for this id. */
@@ -102,6 +103,9 @@ const PLAIN_SCENARIOS = {
     task.gets === 1
       ? errorReply(429, { headers: { 'retry-after': httpDateInOneSecond(ctx.now) } })
       : lifecycleReply(task, ctx, 'ok', task.gets - 1),
+  // Every other GET fails with 503 through a nine-step lifecycle: faults spread over a long task.
+  spread: (task, ctx) =>
+    task.gets % 2 === 1 ? errorReply(503) : lifecycleReply(task, ctx, 'long', task.gets / 2),
   malformed: () => rawReply(200, 'application/json', '{"id": "malformed-'),
   notask: () => jsonReply(200, { hello: 'world' }),
   cdn: () => rawReply(200, 'text/html; charset=utf-8', CDN_PAGE),
@@ -209,7 +213,7 @@ function paddedTo(bytes, body) {
  * Handles a creation request body (text). Returns { reply, task }; `task` is only set
  * when a task was created (the caller stores it).
  */
-export function createTask(kind, text, nowMs) {
+export function createTask(kind, text, nowMs, attempt = 1) {
   const parsed = parseJsonObject(text);
   if (!parsed) return { reply: errorReply(400, { message: 'The body must be a JSON object.' }) };
   for (const field of ['model', 'prompt']) {
@@ -217,7 +221,16 @@ export function createTask(kind, text, nowMs) {
       return { reply: errorReply(400, { param: field, message: `\`${field}\` is required.` }) };
     }
   }
-  const prefix = /\bfail\b/i.test(parsed.prompt) ? 'demofail' : 'demo';
+  // Directives in the prompt, for tests: [create-fail:503] answers that status every time,
+  // [create-429-once] answers the first attempt with 429 + Retry-After: 1, and [as:ok] names the
+  // task after a request-counted scenario (ok-…) instead of a time-based demo task.
+  const failWith = /\[create-fail:(\d{3})\]/.exec(parsed.prompt);
+  if (failWith) return { reply: errorReply(Number(failWith[1])) };
+  if (parsed.prompt.includes('[create-429-once]') && attempt === 1) {
+    return { reply: errorReply(429, { headers: { 'retry-after': '1' } }) };
+  }
+  const as = /\[as:([a-z0-9]+)\]/.exec(parsed.prompt);
+  const prefix = as ? as[1] : /\bfail\b/i.test(parsed.prompt) ? 'demofail' : 'demo';
   const task = newTask(`${prefix}-${randomId(8)}`, nowMs, {
     kind,
     model: parsed.model,

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -46,7 +47,7 @@ const CREATE_ROUTES = new Map([
  * Resolves to { url, port, close(), requests(id?), reset() }.
  */
 export async function startFakeServer({ port = 0, host = '127.0.0.1', staticDirs = {} } = {}) {
-  const state = { log: [], tasks: new Map(), baseUrl: '' };
+  const state = { log: [], tasks: new Map(), creates: new Map(), baseUrl: "" };
   const mounts = [['/media', MEDIA_DIR], ...staticMounts(staticDirs)];
   const server = createServer((req, res) => {
     handle(req, res, state, mounts).catch((err) => failRequest(res, err));
@@ -76,6 +77,7 @@ function closeServer(server) {
 function resetState(state) {
   state.log.length = 0;
   state.tasks.clear();
+  state.creates.clear();
 }
 
 /** Static mounts as [prefix without trailing slash, absolute dir], longest prefix first. */
@@ -83,6 +85,18 @@ function staticMounts(staticDirs) {
   return Object.entries(staticDirs)
     .map(([prefix, dir]) => [prefix.replace(/\/+$/, ''), path.resolve(dir)])
     .sort(([a], [b]) => b.length - a.length);
+}
+
+/** A loopback port that was just free: a connection to it is refused (for network-error tests;
+ * browsers block well-known ports such as 9, so a high one is needed). */
+function closedPort() {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
 }
 
 async function handle(req, res, state, mounts) {
@@ -93,6 +107,9 @@ async function handle(req, res, state, mounts) {
   if (pathname === '/__requests' && req.method === 'GET') {
     const id = new URLSearchParams(query).get('id');
     return send(res, jsonReply(200, id === null ? state.log : state.log.filter((r) => r.taskId === id)));
+  }
+  if (pathname === '/__closed-port' && req.method === 'GET') {
+    return send(res, jsonReply(200, { port: await closedPort() }));
   }
   if (pathname === '/__reset' && req.method === 'POST') {
     resetState(state);
@@ -144,7 +161,9 @@ async function createFromRequest(req, res, state, record, kind) {
   const text = await readBody(req, MAX_BODY_BYTES);
   if (text === null) return send(res, errorReply(413));
   record.body = text;
-  const { reply, task } = createTask(kind, text, Date.now());
+  const attempt = (state.creates.get(text) ?? 0) + 1;
+  state.creates.set(text, attempt);
+  const { reply, task } = createTask(kind, text, Date.now(), attempt);
   if (task) {
     state.tasks.set(task.id, task);
     record.taskId = task.id;
