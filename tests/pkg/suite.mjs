@@ -41,8 +41,10 @@ function throws(fn, test, what) {
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** The fake server's request log: for one task id, or all of it. */
 async function requests(base, taskId) {
-  const response = await fetch(`${base}/__requests?id=${encodeURIComponent(taskId)}`);
+  const query = taskId === undefined ? '' : `?id=${encodeURIComponent(taskId)}`;
+  const response = await fetch(`${base}/__requests${query}`);
   return response.json();
 }
 
@@ -152,8 +154,9 @@ export const cases = [
     equal((await requests(base, taskId)).length, 2, 'requests');
   }],
 
-  ['NetworkError when nothing answers, with the cause kept', async ({ pkg }) => {
-    const client = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', apiKey: KEY });
+  ['NetworkError when nothing answers, with the cause kept', async ({ pkg, base }) => {
+    const { port } = await (await fetch(`${base}/__closed-port`)).json();
+    const client = new pkg.EvoLinkClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: KEY });
     await rejects(client.getTask(id('ok')), (e) => {
       isError(e, pkg, pkg.NetworkError, 'network_error');
       check(e.cause !== undefined, 'cause kept');
@@ -329,6 +332,194 @@ export const cases = [
         check(!String(text).includes(KEY), `${e.name} shows the key`);
       }
     }
+  }],
+
+  // ---- Faults: what a long wait meets on real networks (the README's fault matrix) ----
+
+  ['408, 429, 500, 502, 503, 504 are retried, at most maxRetries in a row', async ({ pkg, base }) => {
+    // Chromium itself repeats a request answered 408 on a reused connection, so the client's
+    // attempts are counted against a client that makes one attempt (maxRetries 0).
+    const attempts = async (status, maxRetries) => {
+      const client = new pkg.EvoLinkClient({ baseUrl: base, maxRetries });
+      const taskId = id(`e${status}`);
+      await rejects(client.waitForTask(taskId, { intervalMs: 10 }), (e) => {
+        isError(e, pkg, pkg.ApiError);
+        equal(e.status, status, 'status');
+      }, `e${status}`);
+      return (await requests(base, taskId)).length;
+    };
+    for (const status of [408, 429, 500, 502, 503, 504]) {
+      const once = await attempts(status, 0);
+      check(once >= 1, `${status}: no request`);
+      equal(await attempts(status, 1), 2 * once, `requests for ${status} with one retry`);
+    }
+  }],
+
+  ['a CDN page, truncated JSON or a reset connection during a wait is retried', async ({ pkg, base }) => {
+    const client = new pkg.EvoLinkClient({ baseUrl: base, maxRetries: 2 });
+    for (const [kind, cls] of [['cdn', pkg.InvalidResponseError], ['malformed', pkg.InvalidResponseError], ['reset', pkg.NetworkError]]) {
+      const taskId = id(kind);
+      await rejects(client.waitForTask(taskId, { intervalMs: 10 }), (e) => isError(e, pkg, cls), kind);
+      equal((await requests(base, taskId)).length, 3, `requests for ${kind}`);
+    }
+  }],
+
+  ['a hanging server is cut off by requestTimeoutMs and retried', async ({ pkg, base }) => {
+    const client = new pkg.EvoLinkClient({ baseUrl: base, requestTimeoutMs: 100, maxRetries: 1 });
+    const taskId = id('hang');
+    await rejects(client.waitForTask(taskId), (e) => isError(e, pkg, pkg.NetworkError, 'network_error'), 'hang');
+    equal((await requests(base, taskId)).length, 2, 'requests');
+  }],
+
+  ['a body over 1 MiB is refused without being parsed', async ({ pkg, client }) => {
+    await rejects(client.getTask(id('huge')), (e) => {
+      isError(e, pkg, pkg.InvalidResponseError, 'invalid_response');
+      check(e.message.includes('1 MiB'), e.message);
+    }, 'huge');
+  }],
+
+  ['Retry-After is honoured in seconds and as an HTTP date', async ({ base, client }) => {
+    for (const kind of ['ratelimit', 'ratedate']) {
+      const taskId = id(kind);
+      const task = await client.waitForTask(taskId, { intervalMs: 10 });
+      equal(task.status, 'completed', kind);
+      const [first, second] = await requests(base, taskId);
+      check(second.time - first.time >= 900, `${kind}: retried after ${second.time - first.time} ms`);
+    }
+  }],
+
+  ['a 429 slows every wait of the client, not just one task', async ({ base, client }) => {
+    const limited = id('ratelimit');
+    const other = id('long');
+    const waits = [client.waitForTask(limited, { intervalMs: 50 })];
+    await sleep(100); // the 429 has arrived; the other wait starts during the pause
+    waits.push(client.waitForTask(other, { intervalMs: 50 }).catch(() => {}));
+    await waits[0];
+    const [rateLimited] = await requests(base, limited);
+    const [first] = await requests(base, other);
+    check(first.time - rateLimited.time >= 900, `the other task was polled ${first.time - rateLimited.time} ms after the 429`);
+  }],
+
+  ['spread-out faults over a long task reset nothing but the count in a row', async ({ pkg, base }) => {
+    const client = new pkg.EvoLinkClient({ baseUrl: base, maxRetries: 1 });
+    const seen = [];
+    const task = await client.waitForTask(id('spread'), { intervalMs: 10, onProgress: (t) => seen.push(t.progress) });
+    equal(task.status, 'completed', 'status');
+    equal(seen, [0, 10, 20, 35, 50, 65, 80, 95, 100], 'progress');
+  }],
+
+  ['a status regression is reported as it is and the wait goes on', async ({ client }) => {
+    const seen = [];
+    await client.waitForTask(id('regress'), { intervalMs: 10, onProgress: (t) => seen.push(`${t.status} ${t.progress}`) });
+    equal(seen, ['processing 50', 'pending 0', 'processing 60', 'completed 100'], 'observations');
+  }],
+
+  ['timeoutMs wins over retries', async ({ pkg, base }) => {
+    const client = new pkg.EvoLinkClient({ baseUrl: base, maxRetries: 1000 });
+    const started = Date.now();
+    await rejects(client.waitForTask(id('e503'), { timeoutMs: 400 }), (e) => isError(e, pkg, pkg.TimeoutError, 'timeout'), 'e503');
+    check(Date.now() - started < 3000, 'ended near the deadline');
+  }],
+
+  ['the key goes only to baseUrl, whatever the task says', async ({ pkg, base }) => {
+    const urls = [];
+    const client = new pkg.EvoLinkClient({ baseUrl: base, apiKey: KEY, fetch: (url, init) => (urls.push(url), fetch(url, init)) });
+    const task = await client.waitForTask(id('ok'), { intervalMs: 10 });
+    check(task.results[0].includes('/media/'), 'a result URL');
+    check(urls.length === 4 && urls.every((u) => u.startsWith(`${base}/v1/tasks/`)), `requests went to ${urls}`);
+  }],
+
+  // ---- Creating tasks and receiving callbacks ----
+
+  ['createVideo posts the parameters and resolves with the pending task', async ({ base, client }) => {
+    const marker = id('mark');
+    const params = { model: 'seedance-2.0-text-to-video', prompt: `a fox ${marker}`, duration: 6, quality: '720p', aspect_ratio: '16:9' };
+    const task = await client.createVideo(params);
+    equal(task.status, 'pending', 'status');
+    const [post] = await requests(base, task.id);
+    equal([post.method, post.path, post.authorization, JSON.parse(post.body)], ['POST', '/v1/videos/generations', `Bearer ${KEY}`, params], 'request');
+    const image = await client.createImage({ model: 'gpt-image-1', prompt: 'a fox' });
+    const audio = await client.createAudio({ model: 'suno-v5', prompt: 'a fox' });
+    equal([image.object, audio.object], ['image.generation.task', 'audio.generation.task'], 'kinds');
+  }],
+
+  ['Seedance limits are checked before sending; other models pass through', async ({ base, client }) => {
+    const model = 'seedance-2.0-text-to-video';
+    const bad = [
+      [{ model, prompt: 'x', duration: 16 }, RangeError, 'duration'],
+      [{ model, prompt: 'x', quality: '4k' }, RangeError, 'quality'],
+      [{ model: 'seedance-2.0-fast-text-to-video', prompt: 'x', quality: '1080p' }, RangeError, 'standard tier'],
+      [{ model, prompt: 'x', aspect_ratio: '2:1' }, RangeError, 'aspect_ratio'],
+      [{ model, prompt: 'x', image_urls: ['https://a.example/1.png'] }, RangeError, 'image_urls'],
+      [{ model: 'seedance-2.0-image-to-video', prompt: 'x' }, RangeError, 'image_urls'],
+      [{ model }, TypeError, 'prompt'],
+      [{ prompt: 'x' }, TypeError, 'model'],
+      [{ model, prompt: 'x', callback_url: 'http://hooks.example.com/cb' }, TypeError, 'https'],
+      [{ model, prompt: 'x', callback_url: 'https://127.0.0.1/cb' }, TypeError, 'loopback'],
+      [{ model, prompt: 'x', callback_url: 'https://192.168.1.5/cb' }, TypeError, 'private'],
+      [{ model, prompt: 'x', callback_url: `https://a.example/${'x'.repeat(2048)}` }, RangeError, '2048'],
+      ['prompt', TypeError, 'object'],
+    ];
+    const before = (await requests(base)).length;
+    for (const [params, cls, mentions] of bad) {
+      await rejects(client.createVideo(params), (e) => {
+        check(e instanceof cls, `${JSON.stringify(params).slice(0, 80)}: expected ${cls.name}, got ${e.name}: ${e.message}`);
+        check(e.message.includes(mentions), `"${e.message}" should mention ${mentions}`);
+      }, JSON.stringify(params).slice(0, 80));
+    }
+    equal((await requests(base)).length, before, 'nothing was sent');
+    const other = await client.createVideo({ model: 'veo-9', prompt: 'x', duration: 99, quality: '8k' });
+    equal(other.status, 'pending', 'an unknown model is sent unchecked');
+  }],
+
+  ['a create is retried after a 429, never after a 5xx or a lost answer', async ({ pkg, base, client }) => {
+    const posts = async (marker) => (await requests(base)).filter((r) => r.method === 'POST' && r.body.includes(marker));
+    const limited = id('mark');
+    const task = await client.createVideo({ model: 'veo-9', prompt: `[create-429-once] ${limited}` });
+    equal([task.status, (await posts(limited)).length], ['pending', 2], 'retried after 429');
+    const failing = id('mark');
+    await rejects(client.createVideo({ model: 'veo-9', prompt: `[create-fail:503] ${failing}` }),
+      (e) => isError(e, pkg, pkg.ApiError, 'service_unavailable'), '503');
+    equal((await posts(failing)).length, 1, 'a 503 is not retried');
+    const lost = id('mark');
+    // The POST reaches the server, but its answer never comes back to the client.
+    const lostAnswer = (url, init) => {
+      fetch(url, { method: init.method, headers: init.headers, body: init.body }).catch(() => {});
+      return new Promise((resolve, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+    };
+    const lostClient = new pkg.EvoLinkClient({ baseUrl: base, requestTimeoutMs: 100, fetch: lostAnswer });
+    await rejects(lostClient.createVideo({ model: 'veo-9', prompt: `${lost}` }), (e) => isError(e, pkg, pkg.NetworkError), 'lost answer');
+    await sleep(100);
+    equal((await posts(lost)).length, 1, 'a create whose answer was lost is not repeated');
+  }],
+
+  ['generateVideo creates and waits in one call', async ({ client }) => {
+    const seen = [];
+    const task = await client.generateVideo({ model: 'seedance-2.0-text-to-video', prompt: '[as:ok] a fox' }, { intervalMs: 10, onProgress: (t) => seen.push(`${t.status} ${t.progress}`) });
+    equal(task.status, 'completed', 'status');
+    equal(seen, ['pending 0', 'processing 30', 'processing 70', 'completed 100'], 'observations, the created task first');
+  }],
+
+  ['parseTaskCallback reads a string, an object or a Request, and refuses the rest', async ({ pkg }) => {
+    const body = { id: 'task-unified-1-abc', status: 'completed', progress: 100, results: ['https://r.example/v.mp4'], x_new: 1 };
+    const text = JSON.stringify(body);
+    for (const input of [text, body, new Request('https://hooks.example/cb', { method: 'POST', body: text })]) {
+      const task = await pkg.parseTaskCallback(input);
+      equal(task, body, `from ${typeof input}`);
+    }
+    for (const input of ['not json', '{"hello":1}', '[]', JSON.stringify({ ...body, pad: 'x'.repeat(1 << 20) })]) {
+      await rejects(pkg.parseTaskCallback(input), (e) => isError(e, pkg, pkg.InvalidResponseError, 'invalid_response'), input.slice(0, 20));
+    }
+    await rejects(pkg.parseTaskCallback(42), (e) => check(e instanceof TypeError, 'TypeError'), 'number');
+  }],
+
+  ['confirmCallback trusts only the task fetched by the callback’s id', async ({ pkg, base, client }) => {
+    const taskId = id('ok');
+    const forged = { id: taskId, status: 'completed', progress: 100, results: ['https://evil.example/x.mp4'] };
+    const task = await client.confirmCallback(JSON.stringify(forged));
+    equal([task.status, task.results], ['pending', undefined], 'the server’s answer, not the callback’s');
+    equal((await requests(base, taskId)).length, 1, 'one GET');
+    await rejects(client.confirmCallback({ id: '../x', status: 'completed' }), (e) => isError(e, pkg, pkg.InvalidResponseError), 'bad id');
   }],
 ];
 

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# `make test-pkg` (after `make pkg`): the packed npm package, installed by name in a fresh scratch
+# project (tests/artifacts/scratch), runs the behaviour suite (suite.mjs) against one fake EvoLink
+# server in Node ESM and CJS, Deno, workerd, Chromium (plain page + Web Worker, Vite build), and
+# its types go through tsc. Prints "<runtime>: N passed, M failed" per runtime and, last,
+# "pkg: N passed, M failed"; exits 1 on any failure or any runtime that did not report.
+#
+# Files here: report.mjs (summary lines), chromium.mjs (playwright launcher); per runtime:
+# node-esm.test.mjs (+ node-process.test.mjs: Node-only checks), node-cjs.test.cjs, deno.test.mjs,
+# workerd.run.mjs (+ workerd-worker.mjs, workerd.capnp), browser.run.mjs (+ browser/),
+# vite.run.mjs (+ vite/), tsc.run.mjs (+ tsc/). What imports 'evolink-tasks' is copied into the
+# scratch project (users import it by name); the *.run.mjs drivers run from here.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$ROOT/tests/pkg
+BIN=$ROOT/node_modules/.bin
+SCRATCH=$ROOT/tests/artifacts/scratch
+export DENO_DIR=$SCRATCH/.deno DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
+
+[[ -f $ROOT/pkg/evolink_tasks_bg.wasm ]] || { echo "pkg/ is not built: run make pkg" >&2; exit 1; }
+
+echo "--> packing pkg/ and installing the tarball in ${SCRATCH#"$ROOT"/}"
+rm -rf "$SCRATCH"
+mkdir -p "$SCRATCH/logs"
+cd "$SCRATCH"
+tarball=$(timeout 60 npm pack "$ROOT/pkg" --pack-destination . --silent)
+echo '{ "name": "evolink-tasks-consumer", "private": true, "type": "module" }' > package.json
+timeout 60 npm install --offline --no-audit --no-fund --loglevel=error "./$tarball"
+cp "$HERE"/{suite.mjs,report.mjs,node-esm.test.mjs,node-process.test.mjs,node-cjs.test.cjs,deno.test.mjs} .
+cp -r "$HERE"/{workerd-worker.mjs,workerd.capnp,browser,vite,tsc} .
+mkdir fake-server && cp "$ROOT"/tests/fake-server/*.mjs fake-server/ # for node-process.test.mjs
+
+echo "--> starting the fake server"
+node "$ROOT/tests/fake-server/server.mjs" --port 0 --static "/=$SCRATCH" > logs/fake-server.log 2>&1 &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
+for _ in $(seq 100); do
+  BASE=$(sed -n 's/^listening //p' logs/fake-server.log)
+  [[ -n $BASE ]] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat logs/fake-server.log >&2; exit 1; }
+  sleep 0.1
+done
+[[ -n $BASE ]] || { echo "the fake server did not start" >&2; exit 1; }
+export BASE
+echo "    $BASE"
+
+passed=0 failed=0 not_run=()
+# step NAME SECONDS COMMAND...: runs COMMAND in the scratch project and adds up the summary lines
+# it prints ("<runtime>: N passed, M failed"), or, for a node:test run, its "# pass/# fail" lines.
+step() {
+  local name=$1 seconds=$2 log=logs/$1.log rc
+  shift 2
+  echo "--> $name: $*"
+  set +e
+  timeout -k 10 "$seconds" "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  set -e
+  if ! grep -qE '^[a-z-]+: [0-9]+ passed, [0-9]+ failed$' "$log" && grep -q '^# pass ' "$log"; then
+    echo "$name: $(sed -n 's/^# pass //p' "$log") passed, $(sed -n 's/^# fail //p' "$log") failed" | tee -a "$log"
+  fi
+  local lines
+  lines=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed$' "$log" || true)
+  if [[ -z $lines ]]; then
+    if ((rc == 124)); then not_run+=("$name (timed out after $seconds s)"); else not_run+=("$name (exit $rc)"); fi
+    return
+  fi
+  while read -r _ p _ f _; do
+    passed=$((passed + p)) failed=$((failed + f))
+  done <<< "$lines"
+  if ((rc != 0)) && ! grep -qE ' [1-9][0-9]* failed$' <<< "$lines"; then
+    not_run+=("$name (exit $rc after reporting no failure)")
+  fi
+}
+
+step node-esm 120 node --test --test-reporter=tap --unhandled-rejections=strict node-esm.test.mjs
+step node-process 60 node --test --test-reporter=tap --unhandled-rejections=strict node-process.test.mjs
+step node-cjs 120 node --unhandled-rejections=strict node-cjs.test.cjs
+step deno 120 "$BIN/deno" run --no-prompt --cached-only --allow-net=127.0.0.1 --allow-read=. deno.test.mjs "$BASE"
+step workerd 120 node "$HERE/workerd.run.mjs" "$SCRATCH" "$BASE"
+step chromium 180 node "$HERE/browser.run.mjs" "$BASE"
+step vite 180 node "$HERE/vite.run.mjs" "$SCRATCH" "$BASE"
+step tsc 120 node "$HERE/tsc.run.mjs" "$SCRATCH"
+
+echo "--> done in $SECONDS s"
+for name in "${not_run[@]}"; do echo "did not run: $name"; done
+echo "pkg: $passed passed, $failed failed"
+((failed == 0 && ${#not_run[@]} == 0))

@@ -1,0 +1,67 @@
+// tsc, ESM consumer (tsc.run.mjs): the public API as a TypeScript user writes it, checked against
+// index.d.ts ("types" → "default"). Each @ts-expect-error line must be an error, which proves the
+// types are not `any`. Type-checked only, never run.
+import { ApiError, EvoLinkClient, EvoLinkError, TaskFailedError, TimeoutError } from 'evolink-tasks';
+import type { ClientOptions, Task, TaskStatus } from 'evolink-tasks';
+
+const options: ClientOptions = {
+  apiKey: 'sk-test',
+  baseUrl: 'http://127.0.0.1:8787',
+  headers: { 'x-request-source': 'consumer' },
+  requestTimeoutMs: 10_000,
+  maxRetries: 2,
+  fetch: (input, init) => fetch(input, init),
+};
+const client = new EvoLinkClient(options);
+const url: string = client.baseUrl;
+
+// @ts-expect-error: option names are checked (apikey is not apiKey)
+new EvoLinkClient({ apikey: 'sk-test' });
+// @ts-expect-error: option types are checked
+new EvoLinkClient({ maxRetries: '3' });
+
+export async function use(id: string, signal: AbortSignal): Promise<string> {
+  const pending: Promise<Task> = client.getTask(id);
+  const task = await pending;
+  const progress: number | undefined = task.progress;
+  // @ts-expect-error: progress is a number, not a string
+  const wrong: string = task.progress;
+
+  const onProgress = (t: Task): void => console.log(t.status, t.progress);
+  const done: Task = await client.waitForTask(id, { intervalMs: 1000, timeoutMs: 60_000, signal, onProgress });
+  await client.waitForTask(id, { onProgress: (t) => console.log(t.id.toUpperCase()) });
+  // @ts-expect-error: onProgress is called with a Task
+  await client.waitForTask(id, { onProgress: (t: number) => t });
+  // @ts-expect-error: wait option names are checked (interval is not intervalMs)
+  await client.waitForTask(id, { interval: 5 });
+
+  for await (const observed of client.watchTask(id, { intervalMs: 500, signal })) {
+    const status: TaskStatus = observed.status;
+    if (status === 'completed') break;
+  }
+
+  try {
+    await client.getTask(id, { signal });
+  } catch (error) {
+    if (error instanceof ApiError) {
+      const status: number = error.status;
+      const code: string = error.code;
+      return `${status} ${code}`;
+    }
+    if (error instanceof TaskFailedError) {
+      const failed: Task = error.task;
+      // @ts-expect-error: only ApiError has a status
+      error.status;
+      return failed.id;
+    }
+    if (error instanceof TimeoutError) return error.task?.status ?? 'no observation';
+    if (error instanceof EvoLinkError) return error.code;
+    throw error;
+  }
+
+  const known: TaskStatus = 'processing';
+  const unknown: TaskStatus = 'queued_for_review';
+  // @ts-expect-error: a status is a string
+  const notAStatus: TaskStatus = 42;
+  return [url, progress, wrong, done.status, known, unknown, notAStatus].join();
+}

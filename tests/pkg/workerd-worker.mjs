@@ -1,0 +1,11 @@
+// workerd harness, the worker: bundled by workerd.run.mjs as Wrangler would (conditions
+// workerd,worker,browser → workerd.mjs, whose wasm import stays a separate `wasm` module).
+// Any request runs the suite against env.BASE (the fake server) and answers the results as JSON.
+import * as pkg from 'evolink-tasks';
+import { runSuite } from './suite.mjs';
+
+export default {
+  async fetch(request, env) {
+    return Response.json(await runSuite(pkg, env.BASE));
+  },
+};

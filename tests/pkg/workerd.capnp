@@ -1,0 +1,22 @@
+# workerd harness, the config (see workerd.run.mjs): the bundled worker plus the package's wasm as
+# a separate `wasm` module; BASE (the fake server's URL) from the environment; outbound requests
+# may reach loopback. The socket's address is given on the command line (--socket-addr).
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    (name = "net", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [(name = "http", http = (), service = "main")],
+);
+
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.mjs", esModule = embed "dist/worker.mjs"),
+    (name = "evolink_tasks_bg.wasm", wasm = embed "node_modules/evolink-tasks/evolink_tasks_bg.wasm"),
+  ],
+  compatibilityDate = "2025-09-01",
+  bindings = [(name = "BASE", fromEnvironment = "BASE")],
+  globalOutbound = "net",
+);
