@@ -53,7 +53,10 @@ for (const { file, format, platform } of entries) {
 // Type declarations: wasm-bindgen's, minus its init functions (the entries initialise).
 const generated = readFileSync(join(glueDir, 'evolink_tasks.d.ts'), 'utf8');
 const cut = generated.indexOf('export type InitInput');
-const types = (cut === -1 ? generated : generated.slice(0, cut)).trimEnd() + '\n';
+const types = (cut === -1 ? generated : generated.slice(0, cut))
+  // `Symbol.dispose` needs TypeScript's esnext lib; `free()` does the same for everyone.
+  .replace(/^.*\[Symbol\.dispose\]\(\): void;\n/gm, '')
+  .trimEnd() + '\n';
 writeFileSync(join(pkgDir, 'index.d.ts'), types);
 writeFileSync(join(pkgDir, 'index.d.cts'), types);
 

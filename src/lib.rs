@@ -7,6 +7,7 @@
 //!
 //! The crate is a pure core plus a thin JavaScript edge:
 //!
+//! - [`create`]: creation endpoints, Seedance 2.0 limits and `callback_url` rules;
 //! - [`json`]: a small strict JSON reader (no `serde_json` in the shipped wasm);
 //! - [`task`]: [`Task`], [`TaskStatus`] and failure codes, read leniently;
 //! - [`error`]: the one [`Error`] type, its stable codes and retry classification;
@@ -18,6 +19,7 @@
 //!
 //! Everything but `js` runs natively, so `cargo test` covers the logic in milliseconds.
 
+pub mod create;
 pub mod error;
 pub mod json;
 pub mod poller;

@@ -215,6 +215,12 @@ impl<E: Env> Watch<E> {
         self.poller.last()
     }
 
+    /// Starts from an observation already made (the task a create returned), so that the
+    /// first poll reports only a change from it.
+    pub fn seed(&mut self, task: Task) {
+        self.poller.last = Some(task);
+    }
+
     /// The environment the watch runs in.
     pub fn env(&self) -> &E {
         &self.env

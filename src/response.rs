@@ -25,7 +25,7 @@ pub struct Answer<'a> {
 
 /// The error for a body over [`MAX_BODY_BYTES`].
 pub fn body_too_large() -> Error {
-    Error::InvalidResponse("The response body is larger than 1 MiB; it was not read".to_owned())
+    Error::InvalidResponse("The body is larger than 1 MiB; it was not read".to_owned())
 }
 
 /// Reads an answer to `GET /v1/tasks/{id}` (or a creation request).
@@ -33,19 +33,21 @@ pub fn read_task(answer: Answer<'_>) -> Result<Task, Error> {
     if !(200..300).contains(&answer.status) {
         return Err(Error::Api(Box::new(api_error(answer))));
     }
-    if answer.body.len() > MAX_BODY_BYTES {
+    parse_task(answer.body, "response")
+}
+
+/// Reads a task object from JSON text (a response body or a callback body, named by `what` in
+/// messages): at most 1 MiB, JSON, an object with a string `status`.
+pub fn parse_task(body: &str, what: &str) -> Result<Task, Error> {
+    if body.len() > MAX_BODY_BYTES {
         return Err(body_too_large());
     }
-    let value = json::parse(answer.body).map_err(|e| {
-        let mut m = String::from("The response is not JSON (");
-        m.push_str(&e.to_string());
-        m.push(')');
-        Error::InvalidResponse(m)
+    let value = json::parse(body).map_err(|e| {
+        let parts = ["The ", what, " is not JSON (", &e.to_string(), ")"];
+        Error::InvalidResponse(parts.concat())
     })?;
     Task::from_value(value).map_err(|e| {
-        let mut m = String::from("The response is not a task: ");
-        m.push_str(e.describe());
-        Error::InvalidResponse(m)
+        Error::InvalidResponse(["The ", what, " is not a task: ", e.describe()].concat())
     })
 }
 

@@ -14,10 +14,13 @@ use wasm_bindgen::JsCast;
 use super::event::Sleep;
 use super::fetch::{self, Request};
 use super::sys;
+use crate::create::{self, Kind};
 use crate::error::{ArgumentKind, Error};
+use crate::json::{self, Value};
 use crate::poller::{self, Env, Watch};
 use crate::schedule::{
-    Policy, DEFAULT_INTERVAL_MS, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT_MS,
+    backoff_ms, retry_after_ms, Policy, DEFAULT_INTERVAL_MS, DEFAULT_MAX_RETRIES,
+    DEFAULT_REQUEST_TIMEOUT_MS,
 };
 use crate::task::Task;
 
@@ -195,6 +198,13 @@ impl Client {
         poller::wait(self.env(), id.to_owned(), self.policy(options), on_progress).await
     }
 
+    /// Creates a task of `kind` from its parameters as JSON text and returns the pending task.
+    /// Seedance 2.0 limits and `callback_url` rules are checked first. The POST is repeated
+    /// only after a 429 or when `fetch` threw before sending: a task is never created twice.
+    pub async fn create(&self, kind: Kind, params_json: &str) -> Result<Task, Error> {
+        self.env().create(kind, params_json).await
+    }
+
     /// The observations of task `id`, one per change, pulled with [`Watch::next`].
     pub fn watch_task(&self, id: &str, options: WaitOptions) -> Result<Watch<JsEnv>, Error> {
         crate::validate::task_id(id)?;
@@ -214,6 +224,57 @@ impl JsEnv {
     /// What `fetch` threw on the last failed request, or `undefined`.
     pub fn last_cause(&self) -> JsValue {
         self.cause.borrow().clone()
+    }
+
+    /// See [`Client::create`].
+    pub async fn create(&self, kind: Kind, params_json: &str) -> Result<Task, Error> {
+        let params = json::parse(params_json)
+            .map_err(|_| type_error("create parameters must be a JSON object"))?;
+        create::check_params(kind, &params)?;
+        if let Some(url) = params.get("callback_url").and_then(Value::as_str) {
+            let url = sys::Url::new(url)
+                .map_err(|_| type_error("\"callback_url\" is not a valid URL"))?;
+            create::callback_host(&url.protocol(), &url.hostname())?;
+        }
+        let url = [self.client.base.as_str(), kind.path()].concat();
+        let mut headers = self.client.headers.clone();
+        headers.push(("content-type".to_owned(), "application/json".to_owned()));
+        let mut failures = 0;
+        loop {
+            let paused = self.paused_until() - self.now_ms();
+            if paused > 0.0 {
+                Sleep::new(paused.ceil() as u64).await;
+            }
+            let request = Request {
+                url: &url,
+                method: "POST",
+                headers: &headers,
+                body: Some(params_json),
+                timeout_ms: self.client.request_timeout_ms,
+            };
+            let failure = match fetch::send(&self.client.fetch, request).await {
+                Ok(task) => return Ok(task),
+                Err(failure) => failure,
+            };
+            let hint = match &failure.error {
+                Error::Api(api) if api.status == 429 => Some(api.retry_after.as_deref()),
+                _ => None,
+            };
+            failures += 1;
+            if (hint.is_none() && !failure.unsent) || failures > self.client.max_retries {
+                *self.cause.borrow_mut() = failure.cause;
+                return Err(failure.error);
+            }
+            let now = self.now_ms();
+            let delay = hint
+                .flatten()
+                .and_then(|v| retry_after_ms(v, now))
+                .unwrap_or_else(|| backoff_ms(failures, self.random()));
+            if hint.is_some() {
+                self.pause_until(now + delay as f64);
+            }
+            Sleep::new(delay).await;
+        }
     }
 }
 

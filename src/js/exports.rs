@@ -8,14 +8,17 @@ use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::client::{Client, ClientOptions, JsEnv, WaitOptions};
 use super::convert::{self, error_to_js, task_to_js, Options};
 use super::event::{race, Aborted, Either};
 use super::sys;
+use crate::create::Kind;
 use crate::error::Error;
 use crate::poller::{Env, Watch};
+use crate::response::{self, MAX_BODY_BYTES};
 
 const CLIENT_OPTIONS: &[&str] = &[
     "apiKey",
@@ -88,7 +91,7 @@ impl EvoLinkClient {
     /// Creates a client. Throws a `TypeError`/`RangeError` for bad options.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: Option<JsValue>,
     ) -> Result<EvoLinkClient, JsValue> {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let o = Options::read(&options, "EvoLinkClient options", CLIENT_OPTIONS).map_err(js)?;
@@ -123,7 +126,7 @@ impl EvoLinkClient {
     pub fn get_task(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RequestOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
     ) -> Promise {
         let client = self.client.clone();
         future_to_promise(async move {
@@ -148,7 +151,7 @@ impl EvoLinkClient {
     pub fn wait_for_task(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "WaitOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
     ) -> Promise {
         let client = self.client.clone();
         future_to_promise(async move {
@@ -164,12 +167,107 @@ impl EvoLinkClient {
         })
     }
 
+    /// Creates a video task (`POST /v1/videos/generations`) and resolves with the pending task.
+    #[wasm_bindgen(js_name = createVideo, unchecked_return_type = "Promise<Task>")]
+    pub fn create_video(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "VideoParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        self.create(Kind::Video, params, options)
+    }
+
+    /// Creates an image task (`POST /v1/images/generations`) and resolves with the pending task.
+    #[wasm_bindgen(js_name = createImage, unchecked_return_type = "Promise<Task>")]
+    pub fn create_image(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CreateParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        self.create(Kind::Image, params, options)
+    }
+
+    /// Creates an audio task (`POST /v1/audios/generations`) and resolves with the pending task.
+    #[wasm_bindgen(js_name = createAudio, unchecked_return_type = "Promise<Task>")]
+    pub fn create_audio(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CreateParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        self.create(Kind::Audio, params, options)
+    }
+
+    /// Creates a video task and waits for it: `createVideo` then `waitForTask` in one call.
+    /// `onProgress` sees the created task first.
+    #[wasm_bindgen(js_name = generateVideo, unchecked_return_type = "Promise<Task>")]
+    pub fn generate_video(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "VideoParams")] params: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let options = options.unwrap_or(JsValue::UNDEFINED);
+            let o = Options::read(&options, "generateVideo options", WAIT_OPTIONS).map_err(js)?;
+            let on_progress = o.function("onProgress").map_err(js)?;
+            let signal = o.signal("signal").map_err(js)?;
+            let wait = wait_options(&o).map_err(js)?;
+            let body = params_json(&params)?;
+            abortable(signal, async {
+                let env = client.env();
+                let created = env
+                    .create(Kind::Video, &body)
+                    .await
+                    .map_err(|e| error_to_js(&e, env.last_cause()))?;
+                if let Some(f) = &on_progress {
+                    f.call1(&JsValue::UNDEFINED, &task_to_js(&created))?;
+                }
+                let mut watch = client.watch_task(&created.id, wait).map_err(js)?;
+                watch.seed(created);
+                drive(&mut watch, on_progress.as_ref()).await
+            })
+            .await
+        })
+    }
+
+    /// Confirms a callback: reads its body (see `parseTaskCallback`) and resolves with the task
+    /// as `GET /v1/tasks/{id}` returns it now. A callback is unsigned: trust only this answer.
+    #[wasm_bindgen(js_name = confirmCallback, unchecked_return_type = "Promise<Task>")]
+    pub fn confirm_callback(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | object | Request")] body: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestOptions")] options: Option<JsValue>,
+    ) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let options = options.unwrap_or(JsValue::UNDEFINED);
+            let o =
+                Options::read(&options, "confirmCallback options", REQUEST_OPTIONS).map_err(js)?;
+            let signal = o.signal("signal").map_err(js)?;
+            abortable(signal, async {
+                let hinted = read_callback(&body).await?;
+                if crate::validate::task_id(&hinted.id).is_err() {
+                    let e =
+                        Error::InvalidResponse("The callback body has no valid task id".to_owned());
+                    return Err(js(e));
+                }
+                let env = client.env();
+                let timeout = client.policy(WaitOptions::default()).request_timeout_ms;
+                match env.fetch_task(&hinted.id, timeout).await {
+                    Ok(task) => Ok(task_to_js(&task)),
+                    Err(e) => Err(error_to_js(&e, env.last_cause())),
+                }
+            })
+            .await
+        })
+    }
+
     /// The observations of a task, one per change, as an async iterable.
     #[wasm_bindgen(js_name = watchTask, unchecked_return_type = "AsyncIterableIterator<Task>")]
     pub fn watch_task(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "WatchOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "WatchOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let o = Options::read(&options, "watchTask options", WATCH_OPTIONS).map_err(js)?;
@@ -187,6 +285,77 @@ impl EvoLinkClient {
         };
         Ok(sys::async_iterable(watch.into()))
     }
+}
+
+impl EvoLinkClient {
+    fn create(&self, kind: Kind, params: JsValue, options: Option<JsValue>) -> Promise {
+        let client = self.client.clone();
+        future_to_promise(async move {
+            let options = options.unwrap_or(JsValue::UNDEFINED);
+            let o = Options::read(&options, "create options", REQUEST_OPTIONS).map_err(js)?;
+            let signal = o.signal("signal").map_err(js)?;
+            let body = params_json(&params)?;
+            abortable(signal, async {
+                let env = client.env();
+                match env.create(kind, &body).await {
+                    Ok(task) => Ok(task_to_js(&task)),
+                    Err(e) => Err(error_to_js(&e, env.last_cause())),
+                }
+            })
+            .await
+        })
+    }
+}
+
+/// Creation parameters as JSON text: a plain object that `JSON.stringify` accepts.
+fn params_json(params: &JsValue) -> Result<String, JsValue> {
+    if !params.is_object() || js_sys::Array::is_array(params) || params.is_function() {
+        return Err(js(convert::type_error(&[
+            "create parameters must be an object",
+        ])));
+    }
+    js_sys::JSON::stringify(params)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| {
+            js(convert::type_error(&[
+                "create parameters must be JSON-serialisable",
+            ]))
+        })
+}
+
+/// Reads a callback body given as a string, a parsed object or a `Request`, into a task.
+async fn read_callback(body: &JsValue) -> Result<crate::task::Task, JsValue> {
+    let text = if let Some(text) = body.as_string() {
+        text
+    } else if Reflect::get(body, &"text".into()).is_ok_and(|f| f.is_function()) {
+        let request: sys::FetchResponse = body.clone().unchecked_into();
+        let read = sys::read_text(&request, MAX_BODY_BYTES as u32);
+        let text = wasm_bindgen_futures::JsFuture::from(read).await?;
+        text.as_string()
+            .ok_or_else(|| js(response::body_too_large()))?
+    } else if body.is_object() {
+        params_json(body).map_err(|_| {
+            js(Error::InvalidResponse(
+                "The callback body is not JSON".to_owned(),
+            ))
+        })?
+    } else {
+        return Err(js(convert::type_error(&[
+            "a callback body is a string, an object or a Request",
+        ])));
+    };
+    response::parse_task(&text, "callback body").map_err(js)
+}
+
+/// Reads and checks a callback body (a string, a parsed object or a `Request`) into the task
+/// it describes. EvoLink signs nothing: treat the result as a hint and confirm it with
+/// `client.confirmCallback` (or `getTask`) before acting on it.
+#[wasm_bindgen(js_name = parseTaskCallback, unchecked_return_type = "Promise<Task>")]
+pub fn parse_task_callback(
+    #[wasm_bindgen(unchecked_param_type = "string | object | Request")] body: JsValue,
+) -> Promise {
+    future_to_promise(async move { read_callback(&body).await.map(|t| task_to_js(&t)) })
 }
 
 /// Runs a wait to its end, calling `on_progress` with each changed observation. A throwing

@@ -35,6 +35,8 @@ pub struct Failure {
     pub error: Error,
     /// What `fetch` or the body read threw, or `undefined`.
     pub cause: JsValue,
+    /// True when `fetch` threw before starting the request: nothing reached the server.
+    pub unsent: bool,
 }
 
 impl From<Error> for Failure {
@@ -42,6 +44,7 @@ impl From<Error> for Failure {
         Failure {
             error,
             cause: JsValue::UNDEFINED,
+            unsent: false,
         }
     }
 }
@@ -73,6 +76,7 @@ fn network(what: &str, url: &str, thrown: JsValue) -> Failure {
     Failure {
         error: Error::Network(m),
         cause: thrown,
+        unsent: false,
     }
 }
 
@@ -118,7 +122,10 @@ async fn exchange(fetch: &Function, request: &Request<'_>) -> Result<Task, Failu
     let init = init(request, &guard.0);
     let returned = fetch
         .call2(&JsValue::UNDEFINED, &JsValue::from_str(url), &init)
-        .map_err(|e| network("Could not send the request to ", url, e))?;
+        .map_err(|e| Failure {
+            unsent: true,
+            ..network("Could not send the request to ", url, e)
+        })?;
     let promise = returned
         .dyn_into::<Promise>()
         .unwrap_or_else(|value| Promise::resolve(&value));

@@ -86,6 +86,36 @@ export interface WaitOptions extends WatchOptions {
   onProgress?: (task: Task) => void;
 }
 
+/** Parameters of `createImage` and `createAudio`: sent as they are, `model` required. */
+export interface CreateParams {
+  model: string;
+  prompt?: string;
+  /** HTTPS, at most 2048 characters, not a private or loopback address. Unsigned: confirm each callback. */
+  callback_url?: string;
+  [field: string]: unknown;
+}
+
+/** Parameters of `createVideo`. For Seedance 2.0 models the documented limits are checked before sending. */
+export interface VideoParams extends CreateParams {
+  model: "seedance-2.0-text-to-video" | "seedance-2.0-image-to-video" | "seedance-2.0-reference-to-video"
+    | "seedance-2.0-fast-text-to-video" | "seedance-2.0-fast-image-to-video" | "seedance-2.0-fast-reference-to-video"
+    | "seedance-2.0-mini-text-to-video" | "seedance-2.0-mini-image-to-video" | "seedance-2.0-mini-reference-to-video"
+    | (string & {});
+  prompt: string;
+  /** Seconds, 4..15 (default 5). */
+  duration?: number;
+  /** 1080p only on the standard tier. Default 720p. */
+  quality?: "480p" | "720p" | "1080p";
+  aspect_ratio?: "16:9" | "9:16" | "1:1" | "4:3" | "3:4" | "21:9" | "adaptive";
+  /** 1-2 for image-to-video, 0-9 for reference-to-video, none for text-to-video. */
+  image_urls?: string[];
+  /** Reference-to-video only, 0-3. */
+  video_urls?: string[];
+  /** Reference-to-video only, 0-3, not alone. */
+  audio_urls?: string[];
+  generate_audio?: boolean;
+}
+
 /** Base class of every error this package creates. */
 export declare class EvoLinkError extends Error {
   /** A stable machine-readable code. */

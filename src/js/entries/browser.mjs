@@ -4,7 +4,7 @@ import init from 'evolink-glue';
 
 await init({ module_or_path: new URL('./evolink_tasks_bg.wasm', import.meta.url) });
 
-export { EvoLinkClient } from 'evolink-glue';
+export { EvoLinkClient, parseTaskCallback } from 'evolink-glue';
 export {
   EvoLinkError,
   ApiError,

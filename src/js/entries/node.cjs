@@ -8,6 +8,7 @@ glue.initSync({ module: readFileSync(join(__dirname, 'evolink_tasks_bg.wasm')) }
 
 module.exports = {
   EvoLinkClient: glue.EvoLinkClient,
+  parseTaskCallback: glue.parseTaskCallback,
   EvoLinkError: errors.EvoLinkError,
   ApiError: errors.ApiError,
   TaskFailedError: errors.TaskFailedError,

@@ -5,7 +5,7 @@ import { initSync } from 'evolink-glue';
 
 initSync({ module: readFileSync(new URL('./evolink_tasks_bg.wasm', import.meta.url)) });
 
-export { EvoLinkClient } from 'evolink-glue';
+export { EvoLinkClient, parseTaskCallback } from 'evolink-glue';
 export {
   EvoLinkError,
   ApiError,

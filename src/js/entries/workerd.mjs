@@ -5,7 +5,7 @@ import { initSync } from 'evolink-glue';
 
 initSync({ module: wasm });
 
-export { EvoLinkClient } from 'evolink-glue';
+export { EvoLinkClient, parseTaskCallback } from 'evolink-glue';
 export {
   EvoLinkError,
   ApiError,

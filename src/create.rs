@@ -1,0 +1,382 @@
+//! Creating tasks: which endpoint each kind posts to, the documented limits of the Seedance 2.0
+//! models checked before sending, and the `callback_url` rules that hold for every model.
+//!
+//! Only known model ids are checked; any other model passes through untouched, so a model
+//! EvoLink adds tomorrow works today. A create is never repeated once it may have reached the
+//! server (the task may already be billed).
+
+use crate::error::{ArgumentKind, Error};
+use crate::json::{Object, Value};
+use crate::validate::is_loopback_host;
+
+/// The longest `callback_url` the API accepts.
+pub const MAX_CALLBACK_URL_LEN: usize = 2048;
+
+/// What a task generates, and so where it is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `POST /v1/videos/generations`
+    Video,
+    /// `POST /v1/images/generations`
+    Image,
+    /// `POST /v1/audios/generations`
+    Audio,
+}
+
+impl Kind {
+    /// The creation endpoint's path.
+    pub fn path(self) -> &'static str {
+        match self {
+            Kind::Video => "/v1/videos/generations",
+            Kind::Image => "/v1/images/generations",
+            Kind::Audio => "/v1/audios/generations",
+        }
+    }
+}
+
+fn type_error(parts: &[&str]) -> Error {
+    Error::Argument(ArgumentKind::Type, parts.concat())
+}
+
+fn range_error(parts: &[&str]) -> Error {
+    Error::Argument(ArgumentKind::Range, parts.concat())
+}
+
+/// A Seedance 2.0 model id, split into its tier and mode.
+struct Seedance<'a> {
+    tier: &'a str,
+    mode: &'a str,
+}
+
+fn seedance(model: &str) -> Option<Seedance<'_>> {
+    let rest = model.strip_prefix("seedance-2.0-")?;
+    let (tier, mode) = match rest.split_once('-') {
+        Some((tier @ ("fast" | "mini"), mode)) => (tier, mode),
+        _ => ("standard", rest),
+    };
+    let mode = mode.strip_suffix("-to-video")?;
+    matches!(mode, "text" | "image" | "reference").then_some(Seedance { tier, mode })
+}
+
+/// Checks creation parameters (a JSON object) before anything is sent.
+pub fn check_params(kind: Kind, params: &Value) -> Result<(), Error> {
+    let Some(params) = params.as_object() else {
+        return Err(type_error(&["create parameters must be an object"]));
+    };
+    let model = match params.get("model") {
+        Some(Value::String(m)) if !m.trim().is_empty() => m.as_str(),
+        Some(Value::String(_)) | None => return Err(type_error(&["\"model\" is required"])),
+        Some(_) => return Err(type_error(&["\"model\" must be a string"])),
+    };
+    if let Some(url) = params.get("callback_url") {
+        check_callback_url(url)?;
+    }
+    match (kind, seedance(model)) {
+        (Kind::Video, Some(model)) => check_seedance(&model, params),
+        _ => Ok(()),
+    }
+}
+
+fn check_seedance(model: &Seedance<'_>, params: &Object) -> Result<(), Error> {
+    match params.get("prompt") {
+        Some(Value::String(p)) if !p.trim().is_empty() => {}
+        Some(Value::String(_)) | None => return Err(type_error(&["\"prompt\" is required"])),
+        Some(_) => return Err(type_error(&["\"prompt\" must be a string"])),
+    }
+    if let Some(d) = params.get("duration") {
+        let n = d
+            .as_f64()
+            .ok_or_else(|| type_error(&["\"duration\" must be a number of seconds"]))?;
+        if n.fract() != 0.0 || !(4.0..=15.0).contains(&n) {
+            return Err(range_error(&[
+                "\"duration\" must be a whole number of seconds from 4 to 15",
+            ]));
+        }
+    }
+    one_of(params, "quality", &["480p", "720p", "1080p"])?;
+    if model.tier != "standard" && params.get("quality").and_then(Value::as_str) == Some("1080p") {
+        return Err(range_error(&[
+            "\"quality\" 1080p is only available on the standard tier, not on ",
+            model.tier,
+        ]));
+    }
+    one_of(
+        params,
+        "aspect_ratio",
+        &["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"],
+    )?;
+    if let Some(v) = params.get("generate_audio") {
+        v.as_bool()
+            .ok_or_else(|| type_error(&["\"generate_audio\" must be a boolean"]))?;
+    }
+    let images = url_count(params, "image_urls")?;
+    let videos = url_count(params, "video_urls")?;
+    let audios = url_count(params, "audio_urls")?;
+    let mode = model.mode;
+    let within = |name: &str, count: usize, min: usize, max: usize, limit: &str| {
+        if (min..=max).contains(&count) {
+            Ok(())
+        } else {
+            Err(range_error(&[
+                "\"",
+                name,
+                "\" ",
+                limit,
+                " for ",
+                mode,
+                "-to-video",
+            ]))
+        }
+    };
+    match mode {
+        "text" => {
+            within("image_urls", images, 0, 0, "is not accepted")?;
+            within("video_urls", videos, 0, 0, "is not accepted")?;
+            within("audio_urls", audios, 0, 0, "is not accepted")
+        }
+        "image" => {
+            within("image_urls", images, 1, 2, "needs 1 or 2 URLs")?;
+            within("video_urls", videos, 0, 0, "is not accepted")?;
+            within("audio_urls", audios, 0, 0, "is not accepted")
+        }
+        _ => {
+            within("image_urls", images, 0, 9, "takes at most 9 URLs")?;
+            within("video_urls", videos, 0, 3, "takes at most 3 URLs")?;
+            within("audio_urls", audios, 0, 3, "takes at most 3 URLs")?;
+            if audios > 0 && images + videos == 0 {
+                return Err(range_error(&[
+                    "\"audio_urls\" cannot be the only reference: add image_urls or video_urls",
+                ]));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn one_of(params: &Object, name: &str, allowed: &[&str]) -> Result<(), Error> {
+    match params.get(name) {
+        None => Ok(()),
+        Some(Value::String(v)) if allowed.contains(&v.as_str()) => Ok(()),
+        Some(_) => Err(range_error(&[
+            "\"",
+            name,
+            "\" must be one of ",
+            &allowed.join(", "),
+        ])),
+    }
+}
+
+fn url_count(params: &Object, name: &str) -> Result<usize, Error> {
+    match params.get(name) {
+        None | Some(Value::Null) => Ok(0),
+        Some(Value::Array(items)) if items.iter().all(|i| i.as_str().is_some()) => Ok(items.len()),
+        Some(_) => Err(type_error(&[
+            "\"",
+            name,
+            "\" must be an array of URL strings",
+        ])),
+    }
+}
+
+/// Checks `callback_url` text: a string of at most 2048 characters. The scheme and host are
+/// checked by [`callback_host`] once the URL is parsed.
+fn check_callback_url(url: &Value) -> Result<(), Error> {
+    let url = url
+        .as_str()
+        .ok_or_else(|| type_error(&["\"callback_url\" must be a string"]))?;
+    if url.chars().count() > MAX_CALLBACK_URL_LEN {
+        return Err(range_error(&[
+            "\"callback_url\" is longer than 2048 characters",
+        ]));
+    }
+    Ok(())
+}
+
+/// Checks a parsed `callback_url`: https, and a host that is neither loopback nor private.
+pub fn callback_host(protocol: &str, hostname: &str) -> Result<(), Error> {
+    if protocol != "https:" {
+        return Err(type_error(&["\"callback_url\" must be an https URL"]));
+    }
+    if is_loopback_host(hostname) || is_private_host(hostname) {
+        return Err(type_error(&[
+            "\"callback_url\" must be a public address, not a loopback or private one",
+        ]));
+    }
+    Ok(())
+}
+
+/// True for private, link-local, shared and unspecified IPv4 ranges and for IPv6 loopback,
+/// unique-local and link-local addresses, written as URL host literals.
+pub fn is_private_host(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        let first = v6.split(':').next().unwrap_or("");
+        let word = u16::from_str_radix(first, 16).ok();
+        return v6 == "::"
+            || v6 == "::1"
+            || v6.starts_with("::ffff:")
+            || word.is_some_and(|w| (w & 0xfe00) == 0xfc00 || (w & 0xffc0) == 0xfe80);
+    }
+    let octets: Vec<u8> = host.split('.').filter_map(|o| o.parse().ok()).collect();
+    match octets.as_slice() {
+        [a, b, _, _] if host.split('.').count() == 4 => {
+            *a == 10
+                || *a == 0
+                || *a == 127
+                || (*a == 172 && (16..32).contains(b))
+                || (*a == 192 && *b == 168)
+                || (*a == 169 && *b == 254)
+                || (*a == 100 && (64..128).contains(b))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn check(kind: Kind, text: &str) -> Result<(), String> {
+        check_params(kind, &parse(text).expect("JSON")).map_err(|e| e.message())
+    }
+
+    fn video(extra: &str) -> Result<(), String> {
+        check(
+            Kind::Video,
+            &format!(r#"{{"model":"seedance-2.0-text-to-video","prompt":"a cat"{extra}}}"#),
+        )
+    }
+
+    #[test]
+    fn seedance_model_ids_are_recognised() {
+        for (id, tier, mode) in [
+            ("seedance-2.0-text-to-video", "standard", "text"),
+            ("seedance-2.0-fast-image-to-video", "fast", "image"),
+            ("seedance-2.0-mini-reference-to-video", "mini", "reference"),
+        ] {
+            let s = seedance(id).expect(id);
+            assert_eq!((s.tier, s.mode), (tier, mode));
+        }
+        assert!(seedance("seedance-2.0-audio-to-video").is_none());
+        assert!(seedance("kling-1").is_none());
+    }
+
+    #[test]
+    fn documented_limits_are_checked_with_the_field_named() {
+        assert_eq!(
+            video(
+                r#","duration":10,"quality":"1080p","aspect_ratio":"9:16","generate_audio":false"#
+            ),
+            Ok(())
+        );
+        assert!(video(r#","duration":3"#)
+            .unwrap_err()
+            .contains("\"duration\""));
+        assert!(video(r#","duration":7.5"#)
+            .unwrap_err()
+            .contains("\"duration\""));
+        assert!(video(r#","quality":"4k""#)
+            .unwrap_err()
+            .contains("\"quality\""));
+        assert!(video(r#","aspect_ratio":"2:1""#)
+            .unwrap_err()
+            .contains("\"aspect_ratio\""));
+        assert!(video(r#","image_urls":["https://a/1.png"]"#)
+            .unwrap_err()
+            .contains("\"image_urls\""));
+        assert!(
+            check(Kind::Video, r#"{"model":"seedance-2.0-text-to-video"}"#)
+                .unwrap_err()
+                .contains("\"prompt\"")
+        );
+        assert!(check(Kind::Video, r#"{"prompt":"x"}"#)
+            .unwrap_err()
+            .contains("\"model\""));
+        let fast = r#"{"model":"seedance-2.0-fast-text-to-video","prompt":"x","quality":"1080p"}"#;
+        assert!(check(Kind::Video, fast)
+            .unwrap_err()
+            .contains("standard tier"));
+    }
+
+    #[test]
+    fn image_counts_depend_on_the_mode() {
+        let image = |urls: &str| {
+            check(
+                Kind::Video,
+                &format!(
+                    r#"{{"model":"seedance-2.0-image-to-video","prompt":"x","image_urls":{urls}}}"#
+                ),
+            )
+        };
+        assert!(image("[]").is_err());
+        assert_eq!(image(r#"["a","b"]"#), Ok(()));
+        assert!(image(r#"["a","b","c"]"#).is_err());
+        assert!(image(r#"[1]"#)
+            .unwrap_err()
+            .contains("array of URL strings"));
+        let reference = |extra: &str| {
+            check(
+                Kind::Video,
+                &format!(r#"{{"model":"seedance-2.0-reference-to-video","prompt":"x"{extra}}}"#),
+            )
+        };
+        assert_eq!(
+            reference(r#","image_urls":["1","2","3","4","5","6","7","8","9"]"#),
+            Ok(())
+        );
+        assert!(reference(r#","image_urls":["1","2","3","4","5","6","7","8","9","10"]"#).is_err());
+        assert!(reference(r#","video_urls":["1","2","3","4"]"#).is_err());
+        assert!(reference(r#","audio_urls":["a"]"#)
+            .unwrap_err()
+            .contains("only reference"));
+        assert_eq!(
+            reference(r#","audio_urls":["a"],"video_urls":["v"]"#),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn other_models_pass_through_unchecked() {
+        assert_eq!(
+            check(
+                Kind::Video,
+                r#"{"model":"veo-9","duration":99,"quality":"8k"}"#
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                Kind::Image,
+                r#"{"model":"seedance-2.0-text-to-video","duration":99}"#
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn callback_urls_are_public_https_and_short() {
+        let long = format!(
+            r#","callback_url":"https://a.example/{}""#,
+            "x".repeat(2048)
+        );
+        assert!(video(&long).unwrap_err().contains("2048"));
+        assert!(video(r#","callback_url":5"#).is_err());
+        assert_eq!(callback_host("https:", "hooks.example.com"), Ok(()));
+        for (protocol, host) in [
+            ("http:", "hooks.example.com"),
+            ("https:", "localhost"),
+            ("https:", "127.0.0.1"),
+            ("https:", "10.1.2.3"),
+            ("https:", "172.20.0.1"),
+            ("https:", "192.168.1.1"),
+            ("https:", "169.254.169.254"),
+            ("https:", "[::1]"),
+            ("https:", "[fd00::1]"),
+            ("https:", "[fe80::1]"),
+        ] {
+            assert!(callback_host(protocol, host).is_err(), "{protocol}//{host}");
+        }
+        assert!(!is_private_host("172.32.0.1") && !is_private_host("8.8.8.8"));
+    }
+}
