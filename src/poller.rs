@@ -9,7 +9,7 @@
 use std::future::Future;
 
 use crate::error::Error;
-use crate::schedule::{backoff_ms, retry_after_ms, Policy};
+use crate::schedule::{backoff_ms, retry_after_ms, Forecast, Pace, Policy};
 use crate::task::{Task, TaskStatus};
 
 /// What the poll loop should do next.
@@ -47,6 +47,7 @@ pub struct Poller {
     deadline: Option<f64>,
     failures: u32,
     last: Option<Task>,
+    forecast: Forecast,
 }
 
 impl Poller {
@@ -58,12 +59,21 @@ impl Poller {
             deadline,
             failures: 0,
             last: None,
+            forecast: Forecast::default(),
         }
     }
 
     /// The last observation, if any.
     pub fn last(&self) -> Option<&Task> {
         self.last.as_ref()
+    }
+
+    /// Takes an observation made elsewhere (a create's answer) as the first one, and returns
+    /// the wait before the first poll.
+    pub fn seed(&mut self, task: Task, now: f64) -> Step {
+        let pause = self.pause_ms(&task, now);
+        self.last = Some(task);
+        self.wait(pause, now)
     }
 
     fn timeout(&self) -> Step {
@@ -132,7 +142,10 @@ impl Poller {
             TaskStatus::Failed | TaskStatus::Cancelled => {
                 Step::Fail(Error::TaskFailed(Box::new(task.clone())))
             }
-            _ => self.wait(self.policy.interval_ms, now),
+            _ => {
+                let pause = self.pause_ms(&task, now);
+                self.wait(pause, now)
+            }
         };
         let report = changed.then(|| task.clone());
         self.last = Some(task);
@@ -140,6 +153,15 @@ impl Poller {
             report,
             pause_until: None,
             next,
+        }
+    }
+
+    /// The pause after an observation of a running task.
+    fn pause_ms(&mut self, task: &Task, now: f64) -> u64 {
+        self.forecast.observe(task, now);
+        match self.policy.pace {
+            Pace::Fixed(ms) => ms,
+            Pace::Adaptive { min_ms, max_ms } => self.forecast.pause_ms(now, min_ms, max_ms),
         }
     }
 
@@ -218,7 +240,8 @@ impl<E: Env> Watch<E> {
     /// Starts from an observation already made (the task a create returned), so that the
     /// first poll reports only a change from it.
     pub fn seed(&mut self, task: Task) {
-        self.poller.last = Some(task);
+        let now = self.env.now_ms();
+        self.step = Some(self.poller.seed(task, now));
     }
 
     /// The environment the watch runs in.
@@ -346,7 +369,7 @@ mod tests {
 
     fn policy() -> Policy {
         Policy {
-            interval_ms: 5_000,
+            pace: Pace::Fixed(5_000),
             ..Policy::default()
         }
     }

@@ -1,11 +1,24 @@
-//! The polling policy, as plain arithmetic: the pace between polls, the backoff after a failure
-//! (exponential, full jitter, capped), the server's `Retry-After` hint and the overall deadline.
+//! The polling policy, as plain arithmetic: the pace between polls (fixed, or planned from
+//! what the task says), the backoff after a failure (exponential, full jitter, capped), the
+//! server's `Retry-After` hint and the overall deadline.
 //!
-//! Nothing here reads a clock or a random source: callers pass `now` and a random number, so
-//! the same inputs always give the same delays and a simulator can run it in virtual time.
+//! The adaptive pace forecasts when the task will complete, from `task_info.estimated_time`
+//! and from how fast `progress` rises, and polls sparsely while completion is far off (about
+//! a third of the time remaining) and every few seconds around it. Nothing here reads a clock or a random
+//! source: callers pass `now` and a random number, so the same inputs always give the same
+//! delays and a simulator can run it in virtual time (`bench/schedule_sim.rs`).
 
-/// The documented polling advice: every 5 seconds.
+use crate::task::{Task, TaskStatus};
+
+/// The documented polling advice, every 5 seconds: the adaptive pace's choice when the task
+/// says nothing about its progress.
 pub const DEFAULT_INTERVAL_MS: u64 = 5_000;
+/// The adaptive pace's shortest pause.
+pub const DEFAULT_MIN_INTERVAL_MS: u64 = 1_000;
+/// The adaptive pace's longest pause.
+pub const DEFAULT_MAX_INTERVAL_MS: u64 = 30_000;
+/// The adaptive pace around the forecast completion.
+pub const NEAR_INTERVAL_MS: u64 = 3000;
 /// Transient failures tolerated in a row before a wait gives up.
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// How long one request may take.
@@ -19,11 +32,34 @@ pub const BACKOFF_FLOOR_MS: u64 = 100;
 /// The longest `Retry-After` the client honours; a longer hint is clamped to this.
 pub const RETRY_AFTER_CAP_MS: u64 = 120_000;
 
+/// How the pause between two polls of a running task is chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pace {
+    /// Always the same pause (the caller's `intervalMs`).
+    Fixed(u64),
+    /// Planned from the forecast completion, always within `min_ms..=max_ms`.
+    Adaptive {
+        /// Shortest pause.
+        min_ms: u64,
+        /// Longest pause.
+        max_ms: u64,
+    },
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Pace::Adaptive {
+            min_ms: DEFAULT_MIN_INTERVAL_MS,
+            max_ms: DEFAULT_MAX_INTERVAL_MS,
+        }
+    }
+}
+
 /// How one wait polls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policy {
     /// Pause between polls while the task runs.
-    pub interval_ms: u64,
+    pub pace: Pace,
     /// Transient failures tolerated in a row.
     pub max_retries: u32,
     /// Overall deadline, from the start of the wait.
@@ -35,11 +71,75 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy {
-            interval_ms: DEFAULT_INTERVAL_MS,
+            pace: Pace::default(),
             max_retries: DEFAULT_MAX_RETRIES,
             timeout_ms: None,
             request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
         }
+    }
+}
+
+/// What a wait has learnt about when its task will complete.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Forecast {
+    /// Completion as `task_info.estimated_time` predicts it (ms since the epoch).
+    estimate: Option<f64>,
+    /// The first progress seen above zero: (time, progress).
+    first: Option<(f64, f64)>,
+    /// The latest rise in progress: (time, progress).
+    last: Option<(f64, f64)>,
+}
+
+impl Forecast {
+    /// Takes one observation of the task made at `now` (ms since the epoch).
+    pub fn observe(&mut self, task: &Task, now: f64) {
+        if let Some(seconds) = task.estimated_time {
+            // The estimate counts from creation; `created` dates it when the server sent it.
+            let created = task.created().map(|s| s * 1000.0).filter(|c| *c <= now);
+            let estimate = created.unwrap_or(now) + seconds as f64 * 1000.0;
+            self.estimate = Some(self.estimate.map_or(estimate, |e: f64| e.min(estimate)));
+        }
+        let progress = match (task.progress, &task.status) {
+            (Some(p), TaskStatus::Processing | TaskStatus::Other(_)) if p > 0 => p as f64,
+            _ => return,
+        };
+        match self.last {
+            // A large fall means the task started over: forget what was learnt.
+            Some((_, last)) if progress + 20.0 < last => {
+                self.first = Some((now, progress));
+                self.last = self.first;
+            }
+            Some((_, last)) if progress <= last => {}
+            _ => {
+                self.first.get_or_insert((now, progress));
+                self.last = Some((now, progress));
+            }
+        }
+    }
+
+    /// Milliseconds until the forecast completion (negative when overdue), if there is one:
+    /// from the rate at which progress rose when it has risen, else from the estimate.
+    pub fn remaining_ms(&self, now: f64) -> Option<f64> {
+        if let (Some((t0, p0)), Some((t1, p1))) = (self.first, self.last) {
+            if p1 > p0 && t1 > t0 {
+                let per_ms = (p1 - p0) / (t1 - t0);
+                return Some((100.0 - p1) / per_ms - (now - t1));
+            }
+        }
+        self.estimate.map(|e| e - now)
+    }
+
+    /// The adaptive pause: about a third of the time remaining while completion is far off, the near pace
+    /// around it, slowly lengthening once overdue, always within `min_ms..=max_ms`.
+    pub fn pause_ms(&self, now: f64, min_ms: u64, max_ms: u64) -> u64 {
+        let (min, max) = (min_ms as f64, (max_ms.max(min_ms)) as f64);
+        let near = (NEAR_INTERVAL_MS as f64).clamp(min, max);
+        let pause = match self.remaining_ms(now) {
+            None => DEFAULT_INTERVAL_MS as f64,
+            Some(left) if left > 0.0 => (left * 0.35).max(near),
+            Some(late) => near - late * 0.05,
+        };
+        pause.clamp(min, max) as u64
     }
 }
 
@@ -158,6 +258,76 @@ mod tests {
         ] {
             assert_eq!(retry_after_ms(bad, now), None, "{bad}");
         }
+    }
+
+    fn task(text: &str) -> Task {
+        Task::from_value(crate::json::parse(text).expect("JSON")).expect("task")
+    }
+
+    #[test]
+    fn the_estimate_plans_sparse_polls_then_the_near_pace() {
+        let mut f = Forecast::default();
+        // Created at t = 0 with a 165 s estimate, first seen 5 s later.
+        f.observe(
+            &task(r#"{"status":"pending","created":0,"task_info":{"estimated_time":165}}"#),
+            5_000.0,
+        );
+        assert_eq!(f.remaining_ms(5_000.0), Some(160_000.0));
+        assert_eq!(
+            f.pause_ms(5_000.0, 1_000, 30_000),
+            30_000,
+            "far off: capped at the maximum"
+        );
+        assert_eq!(
+            f.pause_ms(100_000.0, 1_000, 30_000),
+            22_750,
+            "a third of the 65 s left"
+        );
+        assert_eq!(
+            f.pause_ms(162_000.0, 1_000, 30_000),
+            NEAR_INTERVAL_MS,
+            "close: the near pace"
+        );
+        assert_eq!(
+            f.pause_ms(225_000.0, 1_000, 30_000),
+            6_000,
+            "a minute overdue: slowly longer"
+        );
+    }
+
+    #[test]
+    fn rising_progress_overrides_the_estimate() {
+        let mut f = Forecast::default();
+        f.observe(
+            &task(r#"{"status":"pending","created":0,"task_info":{"estimated_time":600}}"#),
+            0.0,
+        );
+        f.observe(&task(r#"{"status":"processing","progress":10}"#), 10_000.0);
+        f.observe(&task(r#"{"status":"processing","progress":8}"#), 15_000.0); // noise: ignored
+        f.observe(&task(r#"{"status":"processing","progress":30}"#), 30_000.0);
+        // 20 points in 20 s: the 70 left take 70 s from t = 30 s.
+        assert_eq!(f.remaining_ms(30_000.0), Some(70_000.0));
+        assert_eq!(f.remaining_ms(40_000.0), Some(60_000.0));
+        // A restart from a low progress forgets the rate.
+        f.observe(&task(r#"{"status":"processing","progress":5}"#), 50_000.0);
+        assert_eq!(
+            f.remaining_ms(50_000.0),
+            Some(550_000.0),
+            "back to the estimate"
+        );
+    }
+
+    #[test]
+    fn without_any_hint_the_pace_is_the_documented_one_within_bounds() {
+        let f = Forecast::default();
+        assert_eq!(f.pause_ms(0.0, 1_000, 30_000), DEFAULT_INTERVAL_MS);
+        assert_eq!(f.pause_ms(0.0, 8_000, 30_000), 8_000);
+        assert_eq!(f.pause_ms(0.0, 1_000, 2_000), 2_000);
+        assert_eq!(
+            f.pause_ms(0.0, 9_000, 2_000),
+            9_000,
+            "a maximum below the minimum is lifted to it"
+        );
     }
 
     #[test]

@@ -225,6 +225,11 @@ impl Task {
         }
     }
 
+    /// `created`, in Unix seconds, when present.
+    pub fn created(&self) -> Option<f64> {
+        self.raw.get("created").and_then(Value::as_f64)
+    }
+
     /// `model`, when present.
     pub fn model(&self) -> Option<&str> {
         self.raw.get("model").and_then(Value::as_str)

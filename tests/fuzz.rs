@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use evolink_tasks::json::{self, Value};
 use evolink_tasks::poller::{Env, Watch};
 use evolink_tasks::response::{read_task, Answer};
-use evolink_tasks::schedule::{retry_after_ms, RETRY_AFTER_CAP_MS};
+use evolink_tasks::schedule::{retry_after_ms, Pace, RETRY_AFTER_CAP_MS};
 use evolink_tasks::{validate, ApiError, Error, Policy, Task};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -363,9 +363,13 @@ fn answer() -> impl Strategy<Value = Result<Task, Error>> {
 
 #[test]
 fn the_poll_loop_always_ends_and_never_spins() {
-    let policy = (1u64..10_000, 0u32..6, 1u64..600_000, 1u64..60_000).prop_map(
-        |(interval, retries, timeout, request)| Policy {
-            interval_ms: interval,
+    let pace = prop_oneof![
+        (1u64..10_000).prop_map(Pace::Fixed),
+        (1u64..10_000, 1u64..60_000).prop_map(|(min_ms, max_ms)| Pace::Adaptive { min_ms, max_ms }),
+    ];
+    let policy = (pace, 0u32..6, 1u64..600_000, 1u64..60_000).prop_map(
+        |(pace, retries, timeout, request)| Policy {
+            pace,
             max_retries: retries,
             timeout_ms: Some(timeout),
             request_timeout_ms: request,

@@ -19,8 +19,8 @@ use crate::error::{ArgumentKind, Error};
 use crate::json::{self, Value};
 use crate::poller::{self, Env, Watch};
 use crate::schedule::{
-    backoff_ms, retry_after_ms, Policy, DEFAULT_INTERVAL_MS, DEFAULT_MAX_RETRIES,
-    DEFAULT_REQUEST_TIMEOUT_MS,
+    backoff_ms, retry_after_ms, Pace, Policy, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MAX_RETRIES,
+    DEFAULT_MIN_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS,
 };
 use crate::task::Task;
 
@@ -60,8 +60,12 @@ impl Default for ClientOptions {
 /// How one wait polls.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WaitOptions {
-    /// Fixed pause between polls (default 5000 ms).
+    /// A fixed pause between polls; without it the pace is adaptive.
     pub interval_ms: Option<u64>,
+    /// The adaptive pace's shortest pause (default 1000 ms).
+    pub min_interval_ms: Option<u64>,
+    /// The adaptive pace's longest pause (default 30000 ms).
+    pub max_interval_ms: Option<u64>,
     /// Overall deadline.
     pub timeout_ms: Option<u64>,
 }
@@ -164,7 +168,13 @@ impl Client {
     /// The polling policy for a wait with these options.
     pub fn policy(&self, options: WaitOptions) -> Policy {
         Policy {
-            interval_ms: options.interval_ms.unwrap_or(DEFAULT_INTERVAL_MS),
+            pace: match options.interval_ms {
+                Some(ms) => Pace::Fixed(ms),
+                None => Pace::Adaptive {
+                    min_ms: options.min_interval_ms.unwrap_or(DEFAULT_MIN_INTERVAL_MS),
+                    max_ms: options.max_interval_ms.unwrap_or(DEFAULT_MAX_INTERVAL_MS),
+                },
+            },
             max_retries: self.inner.max_retries,
             timeout_ms: options.timeout_ms,
             request_timeout_ms: self.inner.request_timeout_ms,

@@ -29,8 +29,21 @@ const CLIENT_OPTIONS: &[&str] = &[
     "maxRetries",
 ];
 const REQUEST_OPTIONS: &[&str] = &["signal"];
-const WAIT_OPTIONS: &[&str] = &["onProgress", "signal", "timeoutMs", "intervalMs"];
-const WATCH_OPTIONS: &[&str] = &["signal", "timeoutMs", "intervalMs"];
+const WAIT_OPTIONS: &[&str] = &[
+    "onProgress",
+    "signal",
+    "timeoutMs",
+    "intervalMs",
+    "minIntervalMs",
+    "maxIntervalMs",
+];
+const WATCH_OPTIONS: &[&str] = &[
+    "signal",
+    "timeoutMs",
+    "intervalMs",
+    "minIntervalMs",
+    "maxIntervalMs",
+];
 
 fn js(error: Error) -> JsValue {
     error_to_js(&error, JsValue::UNDEFINED)
@@ -67,10 +80,21 @@ async fn abortable<T>(
 }
 
 fn wait_options(options: &Options) -> Result<WaitOptions, Error> {
-    Ok(WaitOptions {
+    let wait = WaitOptions {
         interval_ms: options.whole("intervalMs", 1)?,
+        min_interval_ms: options.whole("minIntervalMs", 1)?,
+        max_interval_ms: options.whole("maxIntervalMs", 1)?,
         timeout_ms: options.whole("timeoutMs", 1)?,
-    })
+    };
+    if let (Some(min), Some(max)) = (wait.min_interval_ms, wait.max_interval_ms) {
+        if min > max {
+            return Err(Error::Argument(
+                crate::error::ArgumentKind::Range,
+                "\"minIntervalMs\" must not be larger than \"maxIntervalMs\"".to_owned(),
+            ));
+        }
+    }
+    Ok(wait)
 }
 
 fn iterator_result(done: bool, value: JsValue) -> JsValue {

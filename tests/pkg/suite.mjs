@@ -187,14 +187,19 @@ export const cases = [
     }, 'timeout');
   }],
 
-  ['intervalMs sets the pace; the default is 5 s', async ({ base, client }) => {
-    const fast = id('demo');
-    await client.waitForTask(fast, { intervalMs: 20, timeoutMs: 400 }).catch(() => {});
-    const slow = id('demo');
-    await client.waitForTask(slow, { timeoutMs: 400 }).catch(() => {});
-    const [f, s] = [(await requests(base, fast)).length, (await requests(base, slow)).length];
-    check(f >= 5, `intervalMs 20 for 400 ms made ${f} requests`);
-    equal(s, 1, 'requests at the default pace within 400 ms');
+  ['intervalMs fixes the pace; by default it is adaptive, within minIntervalMs..maxIntervalMs', async ({ base, client }) => {
+    const count = async (options) => {
+      const taskId = id('demo'); // pending, estimated_time 20 s: the adaptive pace waits ~7 s
+      await client.waitForTask(taskId, { timeoutMs: 400, ...options }).catch(() => {});
+      return (await requests(base, taskId)).length;
+    };
+    const fixed = await count({ intervalMs: 20 });
+    check(fixed >= 5, `intervalMs 20 for 400 ms made ${fixed} requests`);
+    equal(await count({}), 1, 'requests at the adaptive pace within 400 ms');
+    const capped = await count({ maxIntervalMs: 20, minIntervalMs: 1 });
+    check(capped >= 5, `maxIntervalMs 20 for 400 ms made ${capped} requests`);
+    await rejects(client.waitForTask('x', { minIntervalMs: 50, maxIntervalMs: 10 }),
+      (e) => check(e instanceof RangeError && e.message.includes('minIntervalMs'), e.message), 'min > max');
   }],
 
   ['a pre-aborted signal rejects with its reason and sends nothing', async ({ base, client }) => {

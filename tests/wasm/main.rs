@@ -91,6 +91,7 @@ async fn wait_for_task_reports_changes_and_survives_a_503() {
     let options = WaitOptions {
         interval_ms: Some(5),
         timeout_ms: Some(10_000),
+        ..WaitOptions::default()
     };
     let done = client(fetch)
         .wait_for_task("t", options, move |t| log.borrow_mut().push(t.progress))
@@ -136,6 +137,7 @@ async fn a_deadline_ends_a_wait_with_the_last_observation() {
     let options = WaitOptions {
         interval_ms: Some(50),
         timeout_ms: Some(120),
+        ..WaitOptions::default()
     };
     match client(fetch).wait_for_task("t", options, |_| {}).await {
         Err(Error::Timeout(Some(last))) => assert_eq!(last.status, TaskStatus::Pending),
