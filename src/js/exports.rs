@@ -270,11 +270,6 @@ impl EvoLinkClient {
             let signal = o.signal("signal").map_err(js)?;
             abortable(signal, async {
                 let hinted = read_callback(&body).await?;
-                if crate::validate::task_id(&hinted.id).is_err() {
-                    let e =
-                        Error::InvalidResponse("The callback body has no valid task id".to_owned());
-                    return Err(js(e));
-                }
                 let env = client.env();
                 let timeout = client.policy(WaitOptions::default()).request_timeout_ms;
                 match env.fetch_task(&hinted.id, timeout).await {
@@ -369,7 +364,12 @@ async fn read_callback(body: &JsValue) -> Result<crate::task::Task, JsValue> {
             "a callback body is a string, an object or a Request",
         ])));
     };
-    response::parse_task(&text, "callback body").map_err(js)
+    let task = response::parse_task(&text, "callback body").map_err(js)?;
+    if crate::validate::task_id(&task.id).is_err() {
+        let e = Error::InvalidResponse("The callback body has no valid task id".to_owned());
+        return Err(js(e));
+    }
+    Ok(task)
 }
 
 /// Reads and checks a callback body (a string, a parsed object or a `Request`) into the task

@@ -508,7 +508,8 @@ export const cases = [
       const task = await pkg.parseTaskCallback(input);
       equal(task, body, `from ${typeof input}`);
     }
-    for (const input of ['not json', '{"hello":1}', '[]', JSON.stringify({ ...body, pad: 'x'.repeat(1 << 20) })]) {
+    const noIds = [{ status: 'completed' }, { id: 7, status: 'completed' }, { id: '', status: 'completed' }, { id: '../x', status: 'completed' }];
+    for (const input of ['not json', '{"hello":1}', '[]', JSON.stringify({ ...body, pad: 'x'.repeat(1 << 20) }), ...noIds.map((b) => JSON.stringify(b))]) {
       await rejects(pkg.parseTaskCallback(input), (e) => isError(e, pkg, pkg.InvalidResponseError, 'invalid_response'), input.slice(0, 20));
     }
     await rejects(pkg.parseTaskCallback(42), (e) => check(e instanceof TypeError, 'TypeError'), 'number');

@@ -100,7 +100,10 @@ async function receiveCallback(request, env) {
   } catch (e) {
     throw new HttpError(400, 'invalid_callback', e.message);
   }
-  if (!TASK_ID.test(hint.id)) throw new HttpError(400, 'invalid_callback', 'The callback has no valid task id');
+  // (parseTaskCallback accepts a body without an id, or with a number: check it here)
+  if (typeof hint.id !== 'string' || !TASK_ID.test(hint.id)) {
+    throw new HttpError(400, 'invalid_callback', 'The callback has no valid task id');
+  }
   const record = taskRecord(env, hint.id);
   const known = await record.read();
   if (!known) throw new HttpError(404, 'unknown_task', 'This worker did not create that task');
@@ -118,7 +121,8 @@ async function showTask(env, id) {
   const record = taskRecord(env, id);
   let current = await record.read();
   if (!current) throw new HttpError(404, 'unknown_task', 'No task with that id was created here');
-  const minInterval = Number(env.MIN_POLL_INTERVAL_MS ?? 2000);
+  const configured = parseInt(env.MIN_POLL_INTERVAL_MS, 10);
+  const minInterval = configured >= 0 ? configured : 2000; // unset or not a number: the default
   if (!isTerminal(current.task) && Date.now() - current.checkedAt >= minInterval) {
     const task = await upstream(() => client(env).getTask(id));
     current = await record.update(task, 'poll');
