@@ -4,7 +4,7 @@ SHELL := bash
 WASM := target/wasm32-unknown-unknown/release/evolink_tasks.wasm
 BIN := node_modules/.bin
 
-.PHONY: setup pkg test test-native test-wasm test-pkg lint demo bench clean
+.PHONY: setup pkg test test-native test-wasm test-pkg test-worker test-demo lint demo bench fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -19,7 +19,7 @@ pkg: setup
 	@node scripts/size.mjs
 
 ## test: everything, as CI runs it
-test: setup lint test-native test-wasm test-pkg
+test: setup lint test-native test-wasm test-pkg test-worker test-demo
 	@echo "==> all tests passed"
 
 lint:
@@ -42,11 +42,23 @@ test-pkg: pkg
 	@echo "==> the packed package in Node (ESM, CJS), Deno, workerd, Chromium (page, Vite), tsc"
 	tests/pkg/run.sh
 
+test-worker: pkg
+	@echo "==> the edge worker example inside workerd"
+	tests/worker/run.sh
+
+test-demo: pkg
+	@echo "==> the demo page in Chromium"
+	node tests/demo/run.mjs
+
 demo: pkg
 	node www/serve.mjs
 
 bench: pkg
 	node bench/run.mjs
+
+## fuzz: the fuzz harness, FUZZ_SECONDS per target (default 100: 10 minutes in all)
+fuzz:
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-100} cargo test --release --test fuzz -- --nocapture --test-threads=1
 
 clean:
 	rm -rf target build pkg/*.mjs pkg/*.cjs pkg/*.wasm pkg/*.d.ts pkg/*.d.cts pkg/README.md tests/artifacts

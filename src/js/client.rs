@@ -11,8 +11,8 @@ use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::event::Sleep;
 use super::fetch::{self, Request};
+use super::scheduler::{page_hidden, Scheduler};
 use super::sys;
 use crate::create::{self, Kind};
 use crate::error::{ArgumentKind, Error};
@@ -42,7 +42,12 @@ pub struct ClientOptions {
     pub request_timeout_ms: u64,
     /// Transient failures tolerated in a row during a wait.
     pub max_retries: u32,
+    /// Requests in flight at once, across all waits (Cloudflare Workers allow 6).
+    pub max_concurrent_requests: usize,
 }
+
+/// The default cap on requests in flight: the per-request limit of Cloudflare Workers.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 6;
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -53,6 +58,7 @@ impl Default for ClientOptions {
             fetch: None,
             request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
             max_retries: DEFAULT_MAX_RETRIES,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
         }
     }
 }
@@ -78,6 +84,7 @@ struct Inner {
     fetch: Function,
     request_timeout_ms: u64,
     max_retries: u32,
+    scheduler: Scheduler,
 }
 
 /// A client for EvoLink's task endpoints. Cheap to clone.
@@ -156,6 +163,7 @@ impl Client {
                 fetch,
                 request_timeout_ms: options.request_timeout_ms,
                 max_retries: options.max_retries,
+                scheduler: Scheduler::new(options.max_concurrent_requests),
             }),
         })
     }
@@ -183,9 +191,14 @@ impl Client {
 
     /// The environment one wait runs in: this client's transport, the JS clock and timers.
     pub fn env(&self) -> JsEnv {
+        self.env_for(WaitOptions::default())
+    }
+
+    fn env_for(&self, options: WaitOptions) -> JsEnv {
         JsEnv {
             client: self.inner.clone(),
             cause: Rc::default(),
+            hidden_pause_ms: options.max_interval_ms.unwrap_or(DEFAULT_MAX_INTERVAL_MS),
         }
     }
 
@@ -205,7 +218,13 @@ impl Client {
         on_progress: impl FnMut(&Task),
     ) -> Result<Task, Error> {
         crate::validate::task_id(id)?;
-        poller::wait(self.env(), id.to_owned(), self.policy(options), on_progress).await
+        poller::wait(
+            self.env_for(options),
+            id.to_owned(),
+            self.policy(options),
+            on_progress,
+        )
+        .await
     }
 
     /// Creates a task of `kind` from its parameters as JSON text and returns the pending task.
@@ -218,7 +237,11 @@ impl Client {
     /// The observations of task `id`, one per change, pulled with [`Watch::next`].
     pub fn watch_task(&self, id: &str, options: WaitOptions) -> Result<Watch<JsEnv>, Error> {
         crate::validate::task_id(id)?;
-        Ok(Watch::new(self.env(), id.to_owned(), self.policy(options)))
+        Ok(Watch::new(
+            self.env_for(options),
+            id.to_owned(),
+            self.policy(options),
+        ))
     }
 }
 
@@ -228,6 +251,8 @@ impl Client {
 pub struct JsEnv {
     client: Rc<Inner>,
     cause: Rc<RefCell<JsValue>>,
+    /// The pause while the page is hidden: the wait's longest.
+    hidden_pause_ms: u64,
 }
 
 impl JsEnv {
@@ -253,7 +278,7 @@ impl JsEnv {
         loop {
             let paused = self.paused_until() - self.now_ms();
             if paused > 0.0 {
-                Sleep::new(paused.ceil() as u64).await;
+                self.client.scheduler.sleep(paused.ceil() as u64).await;
             }
             let request = Request {
                 url: &url,
@@ -262,7 +287,9 @@ impl JsEnv {
                 body: Some(params_json),
                 timeout_ms: self.client.request_timeout_ms,
             };
-            let failure = match fetch::send(&self.client.fetch, request).await {
+            let timeout = self.client.scheduler.sleep(self.client.request_timeout_ms);
+            let send = fetch::send(&self.client.fetch, request, timeout);
+            let failure = match self.client.scheduler.limited(send).await {
                 Ok(task) => return Ok(task),
                 Err(failure) => failure,
             };
@@ -283,7 +310,7 @@ impl JsEnv {
             if hint.is_some() {
                 self.pause_until(now + delay as f64);
             }
-            Sleep::new(delay).await;
+            self.client.scheduler.sleep(delay).await;
         }
     }
 }
@@ -300,23 +327,36 @@ impl Env for JsEnv {
     async fn fetch_task(&self, id: &str, timeout_ms: u64) -> Result<Task, Error> {
         let encoded: String = js_sys::encode_uri_component(id).into();
         let url = [self.client.base.as_str(), "/v1/tasks/", &encoded].concat();
-        let request = Request {
-            url: &url,
-            method: "GET",
-            headers: &self.client.headers,
-            body: None,
-            timeout_ms,
+        let client = self.client.clone();
+        let send = async move {
+            let request = Request {
+                url: &url,
+                method: "GET",
+                headers: &client.headers,
+                body: None,
+                timeout_ms,
+            };
+            let timeout = client.scheduler.sleep(timeout_ms);
+            fetch::send(&client.fetch, request, timeout).await
         };
-        fetch::send(&self.client.fetch, request)
+        self.client
+            .scheduler
+            .fetch_shared(id, send)
             .await
-            .map_err(|failure| {
-                *self.cause.borrow_mut() = failure.cause;
-                failure.error
+            .map_err(|(error, cause)| {
+                *self.cause.borrow_mut() = cause;
+                error
             })
     }
 
     async fn sleep(&self, ms: u64) {
-        Sleep::new(ms).await
+        // A hidden tab polls at the wait's longest pause, and at once when shown again.
+        let ms = if page_hidden() {
+            ms.max(self.hidden_pause_ms)
+        } else {
+            ms
+        };
+        self.client.scheduler.sleep(ms).await
     }
 
     fn paused_until(&self) -> f64 {

@@ -1,9 +1,9 @@
-//! JavaScript callbacks as Rust futures, cleaned up on drop: [`Sleep`] (a `setTimeout` that is
-//! cleared when dropped), [`Aborted`] (an `AbortSignal` listener that is removed when dropped)
-//! and [`race`] (the first of two futures; the other is dropped, which cancels it).
+//! JavaScript events as Rust futures, cleaned up on drop: [`Aborted`] (an `AbortSignal`
+//! listener that is removed when dropped) and [`race`] (the first of two futures; the other is
+//! dropped, which cancels it). Pauses live in the client's [`scheduler`](super::scheduler).
 //!
 //! None of these goes through a `Promise`: a promise that never settles would keep its
-//! callbacks alive forever, while a dropped `Sleep` or `Aborted` frees everything at once.
+//! callbacks alive forever, while a dropped `Aborted` frees everything at once.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -16,9 +16,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::sys;
-
-/// The largest delay `setTimeout` honours; longer ones fire at once in browsers.
-const MAX_TIMER_MS: u64 = 2_147_483_647;
 
 #[derive(Default)]
 struct State {
@@ -58,34 +55,6 @@ impl Trigger {
             s.waker = Some(cx.waker().clone());
             Poll::Pending
         }
-    }
-}
-
-/// Resolves after a delay; dropping it clears the timer.
-pub struct Sleep {
-    trigger: Trigger,
-    handle: JsValue,
-}
-
-impl Sleep {
-    /// Starts a timer of `ms` milliseconds.
-    pub fn new(ms: u64) -> Sleep {
-        let trigger = Trigger::new();
-        let handle = sys::set_timeout(trigger.function(), ms.min(MAX_TIMER_MS) as f64);
-        Sleep { trigger, handle }
-    }
-}
-
-impl Future for Sleep {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.trigger.poll_fired(cx)
-    }
-}
-
-impl Drop for Sleep {
-    fn drop(&mut self) {
-        sys::clear_timeout(&self.handle);
     }
 }
 

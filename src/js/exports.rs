@@ -27,6 +27,7 @@ const CLIENT_OPTIONS: &[&str] = &[
     "fetch",
     "requestTimeoutMs",
     "maxRetries",
+    "maxConcurrentRequests",
 ];
 const REQUEST_OPTIONS: &[&str] = &["signal"];
 const WAIT_OPTIONS: &[&str] = &[
@@ -133,6 +134,12 @@ impl EvoLinkClient {
                 .whole("maxRetries", 0)
                 .map_err(js)?
                 .map_or(defaults.max_retries, |n| n.min(u32::MAX as u64) as u32),
+            max_concurrent_requests: o
+                .whole("maxConcurrentRequests", 1)
+                .map_err(js)?
+                .map_or(defaults.max_concurrent_requests, |n| {
+                    n.min(1 << 20) as usize
+                }),
         };
         Ok(EvoLinkClient {
             client: Client::new(options).map_err(js)?,

@@ -9,7 +9,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::event::{race, Either, Sleep};
+use std::future::Future;
+
+use super::event::{race, Either};
 use super::sys;
 use crate::error::Error;
 use crate::response::{self, Answer, MAX_BODY_BYTES};
@@ -80,9 +82,14 @@ fn network(what: &str, url: &str, thrown: JsValue) -> Failure {
     }
 }
 
-/// Sends `request` with `fetch` (called unbound) and reads the answer.
-pub async fn send(fetch: &Function, request: Request<'_>) -> Result<Task, Failure> {
-    match race(exchange(fetch, &request), Sleep::new(request.timeout_ms)).await {
+/// Sends `request` with `fetch` (called unbound) and reads the answer, unless `timeout` (a
+/// pause of `request.timeout_ms`) ends first.
+pub async fn send(
+    fetch: &Function,
+    request: Request<'_>,
+    timeout: impl Future<Output = ()>,
+) -> Result<Task, Failure> {
+    match race(exchange(fetch, &request), timeout).await {
         Either::Left(result) => result,
         Either::Right(()) => {
             let mut m = String::from("No answer from ");

@@ -79,6 +79,22 @@ test('a process whose waits finished or timed out exits at once', async () => {
   assert.ok(delay < 2_000, `exited ${delay} ms after settling`);
 });
 
+test('all the waits of a client share one timer', async () => {
+  const client = new pkg.EvoLinkClient({ baseUrl: server.url });
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  const controller = new AbortController();
+  const seen = [];
+  const waits = Array.from({ length: 50 }, (_, i) =>
+    client.waitForTask(id('demo'), { intervalMs: 60_000 + i, signal: controller.signal, onProgress: () => seen.push(i) }).catch((e) => e.name));
+  while (seen.length < 50) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(timers() - before, 1, '50 sleeping waits hold one timer');
+  controller.abort();
+  assert.deepEqual(new Set(await Promise.all(waits)), new Set(['AbortError']));
+  assert.equal(timers() - before, 0, 'no timer left once they are aborted');
+});
+
 test('listeners added to the caller’s signal are removed when a wait settles', async () => {
   const client = new pkg.EvoLinkClient({ baseUrl: server.url });
   const controller = new AbortController();

@@ -266,6 +266,7 @@ export const cases = [
       [{ maxRetries: Infinity }, RangeError, 'maxRetries'],
       [{ headers: { a: 1 } }, TypeError, 'header'],
       [{ fetch: 'fetch' }, TypeError, 'fetch'],
+      [{ maxConcurrentRequests: 0 }, RangeError, 'maxConcurrentRequests'],
       ['https://api.evolink.ai', TypeError, 'object'],
     ];
     for (const [options, cls, mentions] of bad) {
@@ -428,6 +429,31 @@ export const cases = [
     const task = await client.waitForTask(id('ok'), { intervalMs: 10 });
     check(task.results[0].includes('/media/'), 'a result URL');
     check(urls.length === 4 && urls.every((u) => u.startsWith(`${base}/v1/tasks/`)), `requests went to ${urls}`);
+  }],
+
+  // ---- One scheduler for many tasks ----
+
+  ['concurrent waits on the same task share each poll', async ({ base, client }) => {
+    const taskId = id('ok');
+    const tasks = await Promise.all(Array.from({ length: 5 }, () => client.waitForTask(taskId, { intervalMs: 20 })));
+    equal(tasks.map((t) => t.status), Array(5).fill('completed'), 'statuses');
+    equal((await requests(base, taskId)).length, 4, 'one request per poll for all five waits');
+  }],
+
+  ['maxConcurrentRequests caps the requests in flight, 6 by default', async ({ pkg, base }) => {
+    const peak = async (options) => {
+      let now = 0;
+      let most = 0;
+      const counting = (url, init) => {
+        most = Math.max(most, ++now);
+        return fetch(url, init).finally(() => now--);
+      };
+      const client = new pkg.EvoLinkClient({ baseUrl: base, fetch: counting, ...options });
+      await Promise.all(Array.from({ length: 10 }, () => client.waitForTask(id('slow150'), { intervalMs: 10 })));
+      return most;
+    };
+    equal(await peak({ maxConcurrentRequests: 2 }), 2, 'in flight with maxConcurrentRequests 2');
+    equal(await peak({}), 6, 'in flight by default');
   }],
 
   // ---- Creating tasks and receiving callbacks ----

@@ -9,7 +9,8 @@ use std::rc::Rc;
 
 use evolink_tasks::js::client::{Client, ClientOptions, WaitOptions};
 use evolink_tasks::js::convert::value_to_js;
-use evolink_tasks::js::event::{race, Aborted, Either, Sleep};
+use evolink_tasks::js::event::{race, Aborted, Either};
+use evolink_tasks::js::scheduler::Scheduler;
 use evolink_tasks::js::sys;
 use evolink_tasks::{json, Error, TaskStatus};
 use js_sys::{Array, Function, Reflect, JSON};
@@ -146,10 +147,18 @@ async fn a_deadline_ends_a_wait_with_the_last_observation() {
 }
 
 #[wasm_bindgen_test]
-async fn race_returns_the_first_and_timers_fire_in_order() {
-    match race(Sleep::new(10), Sleep::new(200)).await {
+async fn race_returns_the_first_and_pauses_end_in_order() {
+    let scheduler = Scheduler::new(6);
+    match race(scheduler.sleep(10), scheduler.sleep(200)).await {
         Either::Left(()) => {}
-        Either::Right(()) => panic!("the longer timer won"),
+        Either::Right(()) => panic!("the longer pause won"),
+    }
+    // A dropped pause leaves the queue: the one after it still ends.
+    let dropped = scheduler.sleep(5);
+    drop(dropped);
+    match race(scheduler.sleep(30), scheduler.sleep(500)).await {
+        Either::Left(()) => {}
+        Either::Right(()) => panic!("the longer pause won"),
     }
 }
 
@@ -159,7 +168,7 @@ async fn an_abort_signal_wakes_its_listener() {
     let aborted = Aborted::new(controller.signal()).unwrap();
     let abort = Closure::once_into_js(move || controller.abort().unwrap());
     sys::set_timeout(abort.unchecked_ref(), 5.0);
-    match race(aborted, Sleep::new(2_000)).await {
+    match race(aborted, Scheduler::new(6).sleep(2_000)).await {
         Either::Left(()) => {}
         Either::Right(()) => panic!("the abort was not seen"),
     }
