@@ -92,11 +92,21 @@ pub struct ParseError {
     pub offset: usize,
 }
 
+impl ParseError {
+    /// What was wrong and where, as a sentence fragment: `expected ':' at byte 12`.
+    pub fn describe(&self) -> String {
+        [
+            self.reason,
+            " at byte ",
+            &crate::decimal(self.offset as i64),
+        ]
+        .concat()
+    }
+}
+
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.reason)?;
-        f.write_str(" at byte ")?;
-        f.write_str(&self.offset.to_string())
+        f.write_str(&self.describe())
     }
 }
 

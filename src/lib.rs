@@ -38,3 +38,30 @@ pub use task::{FailureKind, Task, TaskError, TaskStatus};
 
 #[cfg(target_arch = "wasm32")]
 pub use js::client::{Client, ClientOptions};
+
+/// `n` in decimal: messages and codes need only this, and it keeps `core::fmt` out of the wasm.
+pub(crate) fn decimal(n: i64) -> String {
+    let mut digits = Vec::new();
+    let mut rest = n.unsigned_abs();
+    loop {
+        digits.push(b'0' + (rest % 10) as u8);
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        digits.push(b'-');
+    }
+    digits.iter().rev().map(|&d| char::from(d)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decimal_writes_integers() {
+        for n in [0, 7, 10, 429, -15, i64::MAX, i64::MIN] {
+            assert_eq!(super::decimal(n), n.to_string());
+        }
+    }
+}

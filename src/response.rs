@@ -43,7 +43,7 @@ pub fn parse_task(body: &str, what: &str) -> Result<Task, Error> {
         return Err(body_too_large());
     }
     let value = json::parse(body).map_err(|e| {
-        let parts = ["The ", what, " is not JSON (", &e.to_string(), ")"];
+        let parts = ["The ", what, " is not JSON (", &e.describe(), ")"];
         Error::InvalidResponse(parts.concat())
     })?;
     Task::from_value(value).map_err(|e| {
@@ -73,7 +73,7 @@ pub fn api_error(answer: Answer<'_>) -> ApiError {
     let code = match object.and_then(|e| e.get("code")) {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
         Some(Value::Number(n)) if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 => {
-            Some((*n as i64).to_string())
+            Some(crate::decimal(*n as i64))
         }
         _ => None,
     };
@@ -83,14 +83,14 @@ pub fn api_error(answer: Answer<'_>) -> ApiError {
         .or_else(|| (!answer.status_text.trim().is_empty()).then(|| answer.status_text.to_owned()));
     let fallback = || {
         let mut s = String::from("HTTP ");
-        s.push_str(&status.to_string());
+        s.push_str(&crate::decimal(status.into()));
         s
     };
     ApiError {
         status,
         code: code.unwrap_or_else(|| {
             let mut s = String::from("http_");
-            s.push_str(&status.to_string());
+            s.push_str(&crate::decimal(status.into()));
             s
         }),
         message: message.unwrap_or_else(fallback),

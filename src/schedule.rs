@@ -133,14 +133,20 @@ impl Forecast {
     /// around it, slowly lengthening once overdue, always within `min_ms..=max_ms`.
     pub fn pause_ms(&self, now: f64, min_ms: u64, max_ms: u64) -> u64 {
         let (min, max) = (min_ms as f64, (max_ms.max(min_ms)) as f64);
-        let near = (NEAR_INTERVAL_MS as f64).clamp(min, max);
+        let near = within(NEAR_INTERVAL_MS as f64, min, max);
         let pause = match self.remaining_ms(now) {
             None => DEFAULT_INTERVAL_MS as f64,
             Some(left) if left > 0.0 => (left * 0.35).max(near),
             Some(late) => near - late * 0.05,
         };
-        pause.clamp(min, max) as u64
+        within(pause, min, max) as u64
     }
+}
+
+/// `x` limited to `lo..=hi` (`hi` wins if they cross). Unlike `f64::clamp` it cannot panic,
+/// so no panic message (and no float formatting) ships in the wasm.
+pub(crate) fn within(x: f64, lo: f64, hi: f64) -> f64 {
+    x.max(lo).min(hi)
 }
 
 /// The pause before retrying after `failures` transient failures in a row (1 for the first):
@@ -152,7 +158,7 @@ pub fn backoff_ms(failures: u32, random: f64) -> u64 {
         .saturating_mul(1 << shift)
         .min(BACKOFF_CAP_MS);
     let random = if random.is_finite() {
-        random.clamp(0.0, 1.0)
+        within(random, 0.0, 1.0)
     } else {
         0.5
     };
@@ -171,7 +177,7 @@ pub fn retry_after_ms(value: &str, now_unix_ms: f64) -> Option<u64> {
     } else {
         http_date_unix_ms(value)? - now_unix_ms
     };
-    Some(ms.clamp(0.0, RETRY_AFTER_CAP_MS as f64) as u64)
+    Some(within(ms, 0.0, RETRY_AFTER_CAP_MS as f64) as u64)
 }
 
 const MONTHS: [&str; 12] = [

@@ -148,7 +148,7 @@ fn code_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 => {
-            Some((*n as i64).to_string())
+            Some(crate::decimal(*n as i64))
         }
         _ => None,
     }
@@ -178,7 +178,7 @@ impl Task {
         let progress = raw
             .get("progress")
             .and_then(Value::as_f64)
-            .map(|p| p.clamp(0.0, 100.0).round() as u8);
+            .map(|p| crate::schedule::within(p, 0.0, 100.0).round() as u8);
         let estimated_time = seconds(raw.get("task_info").and_then(|i| i.get("estimated_time")));
         let error = raw
             .get("error")

@@ -167,7 +167,7 @@ impl Options {
             return Err(self.wrong(key, "a number"));
         };
         if !n.is_finite() || n < min as f64 || n > 9_007_199_254_740_991.0 {
-            let min = min.to_string();
+            let min = crate::decimal(min as i64);
             return Err(range_error(&[
                 self.what,
                 ": \"",

@@ -95,7 +95,7 @@ pub async fn send(
             let mut m = String::from("No answer from ");
             m.push_str(request.url);
             m.push_str(" within ");
-            m.push_str(&request.timeout_ms.to_string());
+            m.push_str(&crate::decimal(request.timeout_ms as i64));
             m.push_str(" ms");
             Err(Error::Network(m).into())
         }
