@@ -431,6 +431,36 @@ export const cases = [
     check(urls.length === 4 && urls.every((u) => u.startsWith(`${base}/v1/tasks/`)), `requests went to ${urls}`);
   }],
 
+  ['random options, ids and parameters get clear errors and never break the client', async ({ pkg, base, client }) => {
+    let seed = 20261129;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+    const values = () => [undefined, null, true, 0, -1, 1.5, NaN, Infinity, 2 ** 53, '', 'x', 'a/b', '\u0000',
+      'é'.repeat(300), [], [1], {}, { a: 1 }, () => 1, Symbol('s'), 10n, new Date(0), new AbortController().signal];
+    const names = ['apiKey', 'baseUrl', 'headers', 'fetch', 'requestTimeoutMs', 'maxRetries', 'maxConcurrentRequests',
+      'onProgress', 'signal', 'timeoutMs', 'intervalMs', 'minIntervalMs', 'maxIntervalMs', 'model', 'prompt', 'duration', 'bogus'];
+    const randomObject = () => Object.fromEntries(Array.from({ length: 1 + Math.floor(rand() * 3) }, () => [pick(names), pick(values())]));
+    const settle = async (call) => {
+      try {
+        await call();
+      } catch (e) {
+        check(e instanceof TypeError || e instanceof RangeError || e instanceof pkg.EvoLinkError,
+          `unexpected ${e && e.name}: ${e && e.message}`);
+      }
+    };
+    const quick = new pkg.EvoLinkClient({ baseUrl: base, requestTimeoutMs: 200, maxRetries: 0 });
+    for (let i = 0; i < 300; i++) {
+      const options = rand() < 0.5 ? randomObject() : pick(values());
+      await settle(() => new pkg.EvoLinkClient(options));
+      await settle(() => quick.getTask(pick(values()), rand() < 0.5 ? undefined : options));
+      await settle(() => quick.waitForTask(`e404-${i}`, { ...randomObject(), timeoutMs: 300, intervalMs: 10 }));
+      await settle(() => quick.createVideo(rand() < 0.5 ? randomObject() : pick(values())));
+      await settle(() => pkg.parseTaskCallback(pick(values())));
+    }
+    const task = await client.getTask(id('ok'));
+    equal(task.status, 'pending', 'the client still works');
+  }],
+
   // ---- One scheduler for many tasks ----
 
   ['concurrent waits on the same task share each poll', async ({ base, client }) => {
