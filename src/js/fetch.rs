@@ -125,7 +125,7 @@ fn init(request: &Request<'_>, controller: &Option<sys::AbortController>) -> Obj
 
 async fn exchange(fetch: &Function, request: &Request<'_>) -> Result<Task, Failure> {
     let url = request.url;
-    let guard = AbortOnDrop(sys::AbortController::new().ok());
+    let mut guard = AbortOnDrop(sys::AbortController::new().ok());
     let init = init(request, &guard.0);
     let returned = fetch
         .call2(&JsValue::UNDEFINED, &JsValue::from_str(url), &init)
@@ -169,6 +169,9 @@ async fn exchange(fetch: &Function, request: &Request<'_>) -> Result<Task, Failu
         })?;
         text.as_string() // `null` when the body passed the limit
     };
+    if body.is_some() {
+        guard.0 = None; // read to the end: nothing left to abort
+    }
     drop(guard);
     let answer = Answer {
         status,
