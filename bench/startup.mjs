@@ -1,0 +1,196 @@
+// Section "Start-up": in a fresh Node process, the time to import a client and get one task
+// through an in-memory fetch passed in its options (median of ROUNDS processes per client, run
+// round-robin so every client shares the machine's noise); and in workerd, the time from the
+// first request after workerd starts to its response, for a worker that creates our client and
+// makes one getTask (bundled like tests/pkg/workerd.run.mjs does, Wrangler-style), beside the
+// same worker with the hand-written loop. `node bench/startup.mjs` prints it alone;
+// `node bench/startup.mjs --child NAME` is one measured Node process.
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clients, inMemoryFetch } from './clients.mjs';
+import { benchDir, median, root, round, runJson, table, target } from './lib.mjs';
+
+export const title = 'Start-up: import + first getTask in a fresh process';
+const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 15);
+const WORKERD_ROUNDS = Number(process.env.BENCH_WORKERD_ROUNDS ?? 7);
+const NAMES = ['ours', 'hand', 'replicate', 'runway', 'fal', 'openai'];
+
+if (process.argv[2] === '--child') {
+  // Every client's in-memory fetch builds a Response: load Node's fetch implementation (undici,
+  // loaded lazily on first use) before the clock starts, for all alike.
+  await new Response('{}').json();
+  const client = clients[process.argv[3]];
+  const { fetch } = inMemoryFetch(client);
+  const t0 = performance.now();
+  const module = await client.load();
+  const t1 = performance.now();
+  const instance = client.create(module, fetch);
+  await client.get(instance, 'task-startup-1');
+  const t2 = performance.now();
+  console.log(JSON.stringify({ importMs: t1 - t0, firstCallMs: t2 - t1, totalMs: t2 - t0, sinceProcessStartMs: t2 }));
+  process.exit(0);
+}
+
+async function nodeRounds() {
+  const samples = Object.fromEntries(NAMES.map((n) => [n, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = NAMES.map((_, i) => NAMES[(i + r) % NAMES.length]); // rotate who goes first
+    for (const name of order) {
+      const started = performance.now();
+      const s = await runJson(process.execPath, [join(benchDir, 'startup.mjs'), '--child', name], { timeoutMs: 60_000 });
+      s.processMs = performance.now() - started;
+      samples[name].push(s);
+    }
+  }
+  return NAMES.map((name) => {
+    const m = (key) => round(median(samples[name].map((s) => s[key])), 2);
+    return {
+      name, label: clients[name].label, importMs: m('importMs'), firstCallMs: m('firstCallMs'), totalMs: m('totalMs'),
+      sinceProcessStartMs: m('sinceProcessStartMs'), processMs: m('processMs'),
+      totalMinMs: round(Math.min(...samples[name].map((s) => s.totalMs)), 2),
+      totalMaxMs: round(Math.max(...samples[name].map((s) => s.totalMs)), 2),
+    };
+  });
+}
+
+// ---- workerd ----
+
+const CONFIG = (withWasm) => `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .worker)],
+  sockets = [(name = "http", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.mjs", esModule = embed "worker.mjs"),${withWasm ? '\n    (name = "evolink_tasks_bg.wasm", wasm = embed "evolink_tasks_bg.wasm"),' : ''}
+  ],
+  compatibilityDate = "2025-09-01",
+);
+`;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts TCP connections on the port (no HTTP request is sent). */
+async function listening(port, child) {
+  const deadline = performance.now() + 30_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`workerd exited (${child.exitCode})`);
+    const up = await new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error('workerd did not listen within 30 s');
+}
+
+function get(port) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d) => { text += d; }).on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.once('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error('workerd request timed out')));
+    req.end();
+  });
+}
+
+async function workerdOnce(dir) {
+  const port = await freePort();
+  const spawned = performance.now();
+  const child = spawn(join(root, 'node_modules/.bin/workerd'), ['serve', 'config.capnp', `--socket-addr=http=127.0.0.1:${port}`], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await listening(port, child);
+    const listened = performance.now();
+    const answer = await get(port);
+    const answered = performance.now();
+    if (answer.status !== 200 || JSON.parse(answer.text).id !== 'task-startup-1') throw new Error(`workerd answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+    return { firstRequestMs: answered - listened, spawnToResponseMs: answered - spawned };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+  }
+}
+
+async function workerdRounds() {
+  const { build } = await import('esbuild');
+  const dirs = {};
+  try {
+    for (const name of ['ours', 'hand']) {
+      const dir = dirs[name] = mkdtempSync(join(tmpdir(), `evolink-bench-workerd-${name}-`));
+      await build({
+        entryPoints: [join(benchDir, 'workerd', `worker-${name}.mjs`)], outfile: join(dir, 'worker.mjs'),
+        bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'],
+        conditions: ['workerd', 'worker', 'browser'], external: ['*.wasm'], logLevel: 'error',
+      });
+      if (name === 'ours') copyFileSync(join(root, 'pkg/evolink_tasks_bg.wasm'), join(dir, 'evolink_tasks_bg.wasm'));
+      writeFileSync(join(dir, 'config.capnp'), CONFIG(name === 'ours'));
+    }
+    const samples = { ours: [], hand: [] };
+    for (let r = 0; r < WORKERD_ROUNDS; r++) {
+      for (const name of r % 2 ? ['hand', 'ours'] : ['ours', 'hand']) samples[name].push(await workerdOnce(dirs[name]));
+    }
+    return ['ours', 'hand'].map((name) => ({
+      name, label: clients[name].label,
+      firstRequestMs: round(median(samples[name].map((s) => s.firstRequestMs)), 2),
+      spawnToResponseMs: round(median(samples[name].map((s) => s.spawnToResponseMs)), 1),
+    }));
+  } finally {
+    for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run() {
+  const node = await nodeRounds();
+  let workerd;
+  let workerdError;
+  try {
+    workerd = await workerdRounds();
+  } catch (error) {
+    workerdError = String(error?.stack ?? error);
+  }
+  const hand = node.find((r) => r.name === 'hand');
+  const ours = node.find((r) => r.name === 'ours');
+  const delta = ours.totalMs - hand.totalMs;
+  let markdown = `Node ${process.version}, median of ${ROUNDS} fresh processes per client (round-robin)\n\n` + table([
+    ['client', 'label', 'l'], ['import (ms)', 'importMs'], ['first call (ms)', 'firstCallMs'],
+    ['import + first call (ms)', 'totalMs'], ['min–max (ms)', (r) => `${r.totalMinMs}–${r.totalMaxMs}`],
+    ['Δ vs hand (ms)', (r) => (r.totalMs - hand.totalMs).toFixed(2)],
+    ['process start → answer (ms)', 'sinceProcessStartMs'], ['spawn → exit (ms)', 'processMs'],
+  ], node);
+  if (workerd) {
+    const wh = workerd.find((r) => r.name === 'hand');
+    markdown += `\n\nworkerd, median of ${WORKERD_ROUNDS} starts each (alternating)\n\n` + table([
+      ['worker', 'label', 'l'], ['first request → response (ms)', 'firstRequestMs'],
+      ['Δ vs hand (ms)', (r) => (r.firstRequestMs - wh.firstRequestMs).toFixed(2)],
+      ['workerd spawn → first response (ms)', 'spawnToResponseMs'],
+    ], workerd);
+  } else {
+    markdown += `\n\nworkerd: not measured (${workerdError.split('\n')[0]})`;
+  }
+  return {
+    markdown,
+    data: { rounds: ROUNDS, node, workerdRounds: WORKERD_ROUNDS, workerd: workerd ?? null, workerdError: workerdError ?? null },
+    targets: [target('Node: import + first getTask within 2 ms of the hand-written loop (median)', delta <= 2, `${delta >= 0 ? '+' : ''}${delta.toFixed(2)} ms`)],
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await run();
+  console.log(r.markdown);
+  for (const t of r.targets) console.log(`${t.pass ? 'PASS' : 'FAIL'} ${t.target} (${t.value})`);
+}
