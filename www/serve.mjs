@@ -83,10 +83,8 @@ function parseUpstream(text) {
     throw new Error(`EVOLINK_BASE_URL is not a URL: ${text}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`EVOLINK_BASE_URL must be http(s): ${text}`);
-  url.pathname = url.pathname.replace(/\/+$/, '');
-  url.search = '';
-  url.hash = '';
-  return url;
+  // A base path is kept (`https://host/prefix` proxies `/v1/x` to `/prefix/v1/x`).
+  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, ''), href: url.href };
 }
 
 async function route(req, res, ctx) {
@@ -109,8 +107,8 @@ async function route(req, res, ctx) {
 /** What the page may know about this server. Never the key. */
 function demoConfig(ctx) {
   return ctx.real
-    ? { mode: 'real', api: ctx.upstream.origin, keyHeldByServer: true, pollIntervalMs: 5000 }
-    : { mode: 'fake', api: 'fake EvoLink server on 127.0.0.1', keyHeldByServer: false, pollIntervalMs: 1000 };
+    ? { mode: 'real', api: ctx.upstream.origin, keyHeldByServer: true }
+    : { mode: 'fake', api: 'fake EvoLink server on 127.0.0.1', keyHeldByServer: false };
 }
 
 /** Proxies one `/v1/*` request of the page to the real API, adding the key. */
@@ -123,10 +121,7 @@ function proxyToUpstream(req, res, ctx) {
   if ((origin !== undefined && !ownOrigin) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
     return replyError(res, 403, 'cross_site_request', 'The demo proxy only answers the demo page itself.');
   }
-  const target = new URL(ctx.upstream.href);
-  const [pathname, query] = req.url.split(/\?(.*)/s);
-  target.pathname = `${ctx.upstream.pathname}${pathname}`;
-  target.search = query ? `?${query}` : '';
+  const target = new URL(`${ctx.upstream.basePath}${req.url}`, ctx.upstream.origin);
   const headers = {};
   for (const name of UPSTREAM_REQUEST_HEADERS) if (req.headers[name] !== undefined) headers[name] = req.headers[name];
   headers.authorization = `Bearer ${ctx.apiKey}`;

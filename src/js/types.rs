@@ -64,6 +64,8 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** Transient failures tolerated in a row during a wait. Default 3. */
   maxRetries?: number;
+  /** Requests in flight at once, across all waits of this client. Default 6 (Cloudflare Workers' limit). */
+  maxConcurrentRequests?: number;
 }
 
 /** Options of `getTask`. */
@@ -76,8 +78,12 @@ export interface RequestOptions {
 export interface WatchOptions extends RequestOptions {
   /** Overall deadline in ms; then a `TimeoutError` carries the last observation. */
   timeoutMs?: number;
-  /** Fixed pause between polls, in ms. Default 5000. */
+  /** A fixed pause between polls, in ms. Without it the pace is adaptive (planned from `estimated_time` and progress). */
   intervalMs?: number;
+  /** Shortest adaptive pause, in ms. Default 1000. */
+  minIntervalMs?: number;
+  /** Longest adaptive pause, in ms, and the pace of a hidden page. Default 30000. */
+  maxIntervalMs?: number;
 }
 
 /** Options of `waitForTask`. */

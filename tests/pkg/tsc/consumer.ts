@@ -10,6 +10,7 @@ const options: ClientOptions = {
   headers: { 'x-request-source': 'consumer' },
   requestTimeoutMs: 10_000,
   maxRetries: 2,
+  maxConcurrentRequests: 4,
   fetch: (input, init) => fetch(input, init),
 };
 const client = new EvoLinkClient(options);
@@ -29,6 +30,11 @@ export async function use(id: string, signal: AbortSignal): Promise<string> {
 
   const onProgress = (t: Task): void => console.log(t.status, t.progress);
   const done: Task = await client.waitForTask(id, { intervalMs: 1000, timeoutMs: 60_000, signal, onProgress });
+  await client.waitForTask(id, { minIntervalMs: 2000, maxIntervalMs: 20_000 });
+  const created: Task = await client.createVideo({ model: 'seedance-2.0-text-to-video', prompt: 'a fox', duration: 5, quality: '720p' });
+  // @ts-expect-error: quality is one of the documented values
+  await client.createVideo({ model: 'seedance-2.0-text-to-video', prompt: 'a fox', quality: '4k' });
+  void created;
   await client.waitForTask(id, { onProgress: (t) => console.log(t.id.toUpperCase()) });
   // @ts-expect-error: onProgress is called with a Task
   await client.waitForTask(id, { onProgress: (t: number) => t });
