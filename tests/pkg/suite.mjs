@@ -233,18 +233,19 @@ export const cases = [
   }],
 
   ['bad arguments reject with TypeError or RangeError before any request', async ({ base, client }) => {
+    const unused = id('ok'); // a fresh id: no other case can send a request for it
     const bad = [
       [() => client.getTask(''), TypeError, 'empty'],
       [() => client.getTask(42), TypeError, 'string'],
       [() => client.getTask('a/b'), TypeError, "'/'"],
       [() => client.getTask('..'), TypeError, '".."'],
-      [() => client.getTask('x', 5), TypeError, 'object'],
-      [() => client.getTask('x', { signal: 'no' }), TypeError, 'AbortSignal'],
-      [() => client.waitForTask('x', { intervalMs: -1 }), RangeError, 'intervalMs'],
-      [() => client.waitForTask('x', { timeoutMs: NaN }), RangeError, 'timeoutMs'],
-      [() => client.waitForTask('x', { intervalMs: '5' }), TypeError, 'intervalMs'],
-      [() => client.waitForTask('x', { onProgress: 3 }), TypeError, 'onProgress'],
-      [() => client.waitForTask('x', { interval: 5 }), TypeError, 'interval'],
+      [() => client.getTask(unused, 5), TypeError, 'object'],
+      [() => client.getTask(unused, { signal: 'no' }), TypeError, 'AbortSignal'],
+      [() => client.waitForTask(unused, { intervalMs: -1 }), RangeError, 'intervalMs'],
+      [() => client.waitForTask(unused, { timeoutMs: NaN }), RangeError, 'timeoutMs'],
+      [() => client.waitForTask(unused, { intervalMs: '5' }), TypeError, 'intervalMs'],
+      [() => client.waitForTask(unused, { onProgress: 3 }), TypeError, 'onProgress'],
+      [() => client.waitForTask(unused, { interval: 5 }), TypeError, 'interval'],
     ];
     for (const [call, cls, mentions] of bad) {
       await rejects(call(), (e) => {
@@ -252,7 +253,7 @@ export const cases = [
         check(e.message.includes(mentions), `"${e.message}" should mention ${mentions}`);
       }, String(call));
     }
-    equal((await requests(base, 'x')).length, 0, 'requests');
+    equal((await requests(base, unused)).length, 0, 'requests');
   }],
 
   ['bad client options throw with the option named', async ({ pkg }) => {
