@@ -323,6 +323,13 @@ fn listen(target: &JsValue, kind: &str, listener: &Function, add: bool) {
     }
 }
 
+/// Adds (or removes) `listener` for the tab being shown again and the network coming back.
+fn listen_for_wake(doc: &JsValue, listener: &Closure<dyn FnMut()>, add: bool) {
+    let listener: &Function = listener.as_ref().unchecked_ref();
+    listen(doc, "visibilitychange", listener, add);
+    listen(&sys::global("globalThis"), "online", listener, add);
+}
+
 impl Scheduler {
     /// A scheduler allowing `max_in_flight` requests at once.
     pub fn new(max_in_flight: usize) -> Scheduler {
@@ -337,18 +344,7 @@ impl Scheduler {
                     }
                 }
             });
-            listen(
-                &doc,
-                "visibilitychange",
-                listener.as_ref().unchecked_ref(),
-                true,
-            );
-            listen(
-                &sys::global("globalThis"),
-                "online",
-                listener.as_ref().unchecked_ref(),
-                true,
-            );
+            listen_for_wake(&doc, &listener, true);
             listener
         });
         Scheduler {
@@ -448,18 +444,7 @@ impl Scheduler {
 impl Drop for Scheduler {
     fn drop(&mut self) {
         if let (Some(listener), Some(doc)) = (&self.wake_listener, document()) {
-            listen(
-                &doc,
-                "visibilitychange",
-                listener.as_ref().unchecked_ref(),
-                false,
-            );
-            listen(
-                &sys::global("globalThis"),
-                "online",
-                listener.as_ref().unchecked_ref(),
-                false,
-            );
+            listen_for_wake(&doc, listener, false);
         }
         let armed = self.timers.queue.borrow_mut().armed.take();
         if let Some((_, handle)) = armed {

@@ -4,12 +4,4 @@ import init from 'evolink-glue';
 
 await init({ module_or_path: new URL('./evolink_tasks_bg.wasm', import.meta.url) });
 
-export { EvoLinkClient, parseTaskCallback } from 'evolink-glue';
-export {
-  EvoLinkError,
-  ApiError,
-  TaskFailedError,
-  TimeoutError,
-  NetworkError,
-  InvalidResponseError,
-} from 'evolink-errors';
+export * from './api.mjs';

@@ -5,12 +5,4 @@ import { initSync } from 'evolink-glue';
 
 initSync({ module: readFileSync(new URL('./evolink_tasks_bg.wasm', import.meta.url)) });
 
-export { EvoLinkClient, parseTaskCallback } from 'evolink-glue';
-export {
-  EvoLinkError,
-  ApiError,
-  TaskFailedError,
-  TimeoutError,
-  NetworkError,
-  InvalidResponseError,
-} from 'evolink-errors';
+export * from './api.mjs';

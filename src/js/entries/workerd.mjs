@@ -5,12 +5,4 @@ import { initSync } from 'evolink-glue';
 
 initSync({ module: wasm });
 
-export { EvoLinkClient, parseTaskCallback } from 'evolink-glue';
-export {
-  EvoLinkError,
-  ApiError,
-  TaskFailedError,
-  TimeoutError,
-  NetworkError,
-  InvalidResponseError,
-} from 'evolink-errors';
+export * from './api.mjs';
