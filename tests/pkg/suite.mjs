@@ -582,6 +582,13 @@ export const cases = [
   }],
 ];
 
+/** Rejects if `promise` takes longer than `ms`, so that one stuck case fails instead of hanging. */
+function withTimeout(promise, ms) {
+  let timer;
+  const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** Runs every case against the fake server at `base`; never throws. */
 export async function runSuite(pkg, base, only) {
   const results = [];
@@ -589,7 +596,7 @@ export async function runSuite(pkg, base, only) {
     if (only && !only(name)) continue;
     const client = new pkg.EvoLinkClient({ baseUrl: base, apiKey: KEY });
     try {
-      await run({ pkg, base, client });
+      await withTimeout(run({ pkg, base, client }), 30_000);
       results.push({ name, ok: true });
     } catch (error) {
       results.push({ name, ok: false, error: String((error && error.stack) || error) });

@@ -16,13 +16,14 @@ function setHidden(value) {
   document.dispatchEvent(new Event('visibilitychange'));
 }
 
-/** Starts a wait and resolves once its first observation arrived. */
+/** Starts a wait; resolves with `{ done }` (the wait's promise) once the first observation
+ * arrived. (Resolving with the promise itself would wait for the whole wait.) */
 async function started(client, taskId, options) {
   let first;
   const seen = new Promise((resolve) => (first = resolve));
-  const done = client.waitForTask(taskId, { ...options, onProgress: first });
+  const done = client.waitForTask(taskId, { ...options, onProgress: () => first() });
   await seen;
-  return done;
+  return { done };
 }
 
 const cases = [
@@ -38,7 +39,7 @@ const cases = [
     const taskId = id('ok');
     setHidden(true);
     try {
-      const done = await started(client, taskId, { minIntervalMs: 50, maxIntervalMs: 60_000 });
+      const { done } = await started(client, taskId, { intervalMs: 50, maxIntervalMs: 60_000 });
       await sleep(400);
       check((await requests(taskId)).length === 1, 'no poll while hidden');
       const shown = Date.now();
@@ -58,7 +59,7 @@ const cases = [
     const client = new EvoLinkClient({ baseUrl: location.origin });
     const taskId = id('ok');
     const controller = new AbortController();
-    const done = await started(client, taskId, { intervalMs: 60_000, signal: controller.signal });
+    const { done } = await started(client, taskId, { intervalMs: 60_000, signal: controller.signal });
     window.dispatchEvent(new Event('online'));
     await sleep(150);
     check((await requests(taskId)).length === 2, 'polled when the network came back');
@@ -67,11 +68,18 @@ const cases = [
   }],
 ];
 
+/** Rejects if `promise` takes longer than `ms`, so that one stuck case fails instead of hanging. */
+function withTimeout(promise, ms) {
+  let timer;
+  const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 export async function runPageCases(pkg) {
   const results = [];
   for (const [name, run] of cases) {
     try {
-      await run(pkg);
+      await withTimeout(run(pkg), 30_000);
       results.push({ name, ok: true });
     } catch (error) {
       results.push({ name, ok: false, error: String(error?.stack ?? error) });
