@@ -341,7 +341,8 @@ impl Env for JsEnv {
         };
         self.client
             .scheduler
-            .fetch_shared(id, send)
+            // Boxed: a wait's future stays small while it sleeps (it holds no request state).
+            .fetch_shared(id, Box::pin(send))
             .await
             .map_err(|(error, cause)| {
                 *self.cause.borrow_mut() = cause;
