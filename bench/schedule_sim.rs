@@ -112,7 +112,7 @@ impl Env for Sim {
     async fn fetch_task(&self, _: &str, _: u64) -> Result<Task, Error> {
         self.requests.set(self.requests.get() + 1);
         let body = self.task.body(self.now.get(), self.requests.get());
-        Task::from_value(json::parse(&body).unwrap_or(Value::Null))
+        Task::from_value(&json::parse(&body).unwrap_or(Value::Null), &body)
             .map_err(|_| Error::Network("bad body".into()))
     }
     async fn sleep(&self, ms: u64) {

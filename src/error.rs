@@ -134,7 +134,7 @@ mod tests {
     use crate::json::parse;
 
     fn failed(text: &str) -> Error {
-        let task = Task::from_value(parse(text).expect("JSON")).expect("task");
+        let task = Task::from_value(&parse(text).expect("JSON"), text).expect("task");
         Error::TaskFailed(Box::new(task))
     }
 

@@ -316,7 +316,7 @@ mod tests {
 
     fn task(status: &str, progress: u8) -> Task {
         let text = format!(r#"{{"id":"t","status":"{status}","progress":{progress}}}"#);
-        Task::from_value(parse(&text).expect("JSON")).expect("task")
+        Task::from_value(&parse(&text).expect("JSON"), &text).expect("task")
     }
 
     fn api(status: u16, retry_after: Option<&str>) -> Error {

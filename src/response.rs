@@ -46,7 +46,7 @@ pub fn parse_task(body: &str, what: &str) -> Result<Task, Error> {
         let parts = ["The ", what, " is not JSON (", &e.describe(), ")"];
         Error::InvalidResponse(parts.concat())
     })?;
-    Task::from_value(value).map_err(|e| {
+    Task::from_value(&value, body).map_err(|e| {
         Error::InvalidResponse(["The ", what, " is not a task: ", e.describe()].concat())
     })
 }

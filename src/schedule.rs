@@ -95,7 +95,7 @@ impl Forecast {
     pub fn observe(&mut self, task: &Task, now: f64) {
         if let Some(seconds) = task.estimated_time {
             // The estimate counts from creation; `created` dates it when the server sent it.
-            let created = task.created().map(|s| s * 1000.0).filter(|c| *c <= now);
+            let created = task.created.map(|s| s * 1000.0).filter(|c| *c <= now);
             let estimate = created.unwrap_or(now) + seconds as f64 * 1000.0;
             self.estimate = Some(self.estimate.map_or(estimate, |e: f64| e.min(estimate)));
         }
@@ -267,7 +267,7 @@ mod tests {
     }
 
     fn task(text: &str) -> Task {
-        Task::from_value(crate::json::parse(text).expect("JSON")).expect("task")
+        Task::from_value(&crate::json::parse(text).expect("JSON"), text).expect("task")
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! The task model: [`Task`], [`TaskStatus`] and the failure codes a failed task carries.
 //!
 //! A task is read leniently: only `status` must be a string; every other field is optional, a
-//! field of the wrong type is treated as absent, progress is clamped to 0..=100, and the whole
-//! object is kept as sent ([`Task::raw`]), unknown fields included.
+//! field of the wrong type is treated as absent, progress is clamped to 0..=100, and the body is
+//! kept as sent ([`Task::json`]), unknown fields included: JavaScript callers get it through one
+//! `JSON.parse`, Rust callers through [`Task::raw`].
+
+use std::rc::Rc;
 
 use crate::json::{Object, Value};
 
@@ -121,8 +124,10 @@ pub struct Task {
     pub estimated_time: Option<u32>,
     /// `error`, when present.
     pub error: Option<TaskError>,
-    /// The whole object as the server sent it, unknown fields included.
-    pub raw: Object,
+    /// `created`, in Unix seconds, when present.
+    pub created: Option<f64>,
+    /// The object as the server sent it (JSON text), unknown fields included.
+    pub json: Rc<str>,
 }
 
 /// Why a JSON value is not a task.
@@ -160,8 +165,8 @@ fn seconds(v: Option<&Value>) -> Option<u32> {
 }
 
 impl Task {
-    /// Reads a task from a parsed JSON value.
-    pub fn from_value(value: Value) -> Result<Task, NotATask> {
+    /// Reads a task from a parsed JSON value and the text it was parsed from.
+    pub fn from_value(value: &Value, json: &str) -> Result<Task, NotATask> {
         let Value::Object(raw) = value else {
             return Err(NotATask::NotAnObject);
         };
@@ -193,7 +198,8 @@ impl Task {
             progress,
             estimated_time,
             error,
-            raw,
+            created: raw.get("created").and_then(Value::as_f64),
+            json: json.into(),
         })
     }
 
@@ -217,27 +223,38 @@ impl Task {
         FailureKind::of_code(&self.failure_code())
     }
 
+    /// The whole object as the server sent it, unknown fields included (read again from
+    /// [`Task::json`], which was checked when the task was made).
+    pub fn raw(&self) -> Object {
+        match crate::json::parse(&self.json) {
+            Ok(Value::Object(object)) => object,
+            _ => Object::default(),
+        }
+    }
+
     /// `results`: the result URLs of a completed task (they expire 24 hours after generation).
-    pub fn results(&self) -> Vec<&str> {
-        match self.raw.get("results") {
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+    pub fn results(&self) -> Vec<String> {
+        match self.raw().get("results") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
             _ => Vec::new(),
         }
     }
 
-    /// `created`, in Unix seconds, when present.
-    pub fn created(&self) -> Option<f64> {
-        self.raw.get("created").and_then(Value::as_f64)
-    }
-
     /// `model`, when present.
-    pub fn model(&self) -> Option<&str> {
-        self.raw.get("model").and_then(Value::as_str)
+    pub fn model(&self) -> Option<String> {
+        self.raw()
+            .get("model")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     }
 
     /// `task_info.can_cancel`, when present.
     pub fn can_cancel(&self) -> Option<bool> {
-        self.raw.get("task_info")?.get("can_cancel")?.as_bool()
+        self.raw().get("task_info")?.get("can_cancel")?.as_bool()
     }
 
     /// True when status or progress differ from `other`: what counts as a change to report.
@@ -252,7 +269,7 @@ mod tests {
     use crate::json::parse;
 
     fn task(text: &str) -> Result<Task, NotATask> {
-        Task::from_value(parse(text).expect("valid JSON"))
+        Task::from_value(&parse(text).expect("valid JSON"), text)
     }
 
     #[test]
@@ -269,9 +286,10 @@ mod tests {
         assert_eq!(t.progress, Some(65));
         assert_eq!(t.estimated_time, Some(165));
         assert_eq!(t.can_cancel(), Some(true));
-        assert_eq!(t.model(), Some("seedance-2.0-text-to-video"));
+        assert_eq!(t.model().as_deref(), Some("seedance-2.0-text-to-video"));
+        assert_eq!(t.created, Some(1_756_817_821.0));
         assert_eq!(
-            t.raw.get("x_new_field").and_then(|v| v.get("kept")),
+            t.raw().get("x_new_field").and_then(|v| v.get("kept")),
             Some(&Value::Bool(true))
         );
     }

@@ -223,7 +223,8 @@ fn to_json(v: &Value) -> String {
 fn task_objects_are_read_leniently() {
     fuzz("task", value(), |v| {
         let status = v.get("status").and_then(Value::as_str).map(str::to_owned);
-        match Task::from_value(v) {
+        let text = to_json(&v);
+        match Task::from_value(&v, &text) {
             Ok(task) => {
                 prop_assert_eq!(Some(task.status.as_str().to_owned()), status);
                 prop_assert!(task.progress.is_none_or(|p| p <= 100));
@@ -333,7 +334,7 @@ fn answer() -> impl Strategy<Value = Result<Task, Error>> {
     )
         .prop_map(|(status, progress)| {
             let text = format!(r#"{{"id":"t","status":"{status}","progress":{progress}}}"#);
-            Task::from_value(json::parse(&text).unwrap_or(Value::Null))
+            Task::from_value(&json::parse(&text).unwrap_or(Value::Null), &text)
                 .map_err(|_| Error::Network("x".into()))
         });
     let error = (

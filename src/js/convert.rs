@@ -1,4 +1,4 @@
-//! Crossing the boundary: JSON values and tasks into JavaScript objects, core errors into the
+//! Crossing the boundary: tasks into JavaScript objects, core errors into the
 //! package's `Error` subclasses, and option objects read and checked key by key.
 
 use js_sys::{Array, Function, Object, Reflect};
@@ -7,34 +7,12 @@ use wasm_bindgen::JsCast;
 
 use super::sys;
 use crate::error::{ArgumentKind, Error};
-use crate::json::Value;
 use crate::task::Task;
 
-/// A JSON value as the object `JSON.parse` would have built.
-pub fn value_to_js(value: &Value) -> JsValue {
-    match value {
-        Value::Null => JsValue::NULL,
-        Value::Bool(b) => JsValue::from_bool(*b),
-        Value::Number(n) => JsValue::from_f64(*n),
-        Value::String(s) => JsValue::from_str(s),
-        Value::Array(items) => items.iter().map(value_to_js).collect::<Array>().into(),
-        Value::Object(members) => {
-            let object = Object::new();
-            for (key, v) in members.iter() {
-                let _ = Reflect::set(&object, &JsValue::from_str(key), &value_to_js(v));
-            }
-            object.into()
-        }
-    }
-}
-
-/// A task as a plain object, exactly as the API sent it.
+/// A task as a plain object, exactly as the API sent it: one `JSON.parse` of the body (which
+/// our stricter reader accepted, so it cannot fail; `null` if it somehow did).
 pub fn task_to_js(task: &Task) -> JsValue {
-    let object = Object::new();
-    for (key, v) in task.raw.iter() {
-        let _ = Reflect::set(&object, &JsValue::from_str(key), &value_to_js(v));
-    }
-    object.into()
+    js_sys::JSON::parse(&task.json).unwrap_or(JsValue::NULL)
 }
 
 /// A core error as the package's `Error` subclass (or `TypeError`/`RangeError` for a bad
