@@ -13,20 +13,12 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../scripts/chromium.mjs';
 import { startDemoServer } from './serve.mjs';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const DOCS = path.join(ROOT, 'docs');
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const DEMO_TASK_MS = 30_000;
 const WIDTH = 1040;
 
@@ -34,7 +26,7 @@ async function main() {
   await mkdir(ARTIFACTS, { recursive: true });
   await mkdir(DOCS, { recursive: true });
   const server = await startDemoServer({ port: 0 });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   const pageErrors = [];
   const timer = setTimeout(() => {
     process.stderr.write('screenshot: took longer than 90 s\n');

@@ -19,20 +19,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../scripts/chromium.mjs';
 import { startFakeServer } from '../fake-server/server.mjs';
 import { startDemoServer } from '../../www/serve.mjs';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const RUN_LIMIT_MS = 110_000;
 const SCENARIO_LIMIT_MS = 30_000;
 const STEP_MS = 10_000;
@@ -51,7 +43,7 @@ async function main() {
   const startedAt = Date.now();
   await mkdir(ARTIFACTS, { recursive: true });
   server = await startDemoServer({ port: 0 });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   await scenario('create: progress, completion, the video plays', createsAndPlays);
   await scenario('failure: a failed task says what happened and what to do', showsAFailure);
   await scenario('retries: failed polls show as retried in the timeline', showsRetries);

@@ -2,13 +2,10 @@
 // /usr/bin/chromium with playwright-core, opens a page served by the fake server and returns what
 // the page publishes as `window.__results`. Console errors (but resource load failures) are printed, and an
 // uncaught page error (say, a module that fails to load) fails at once instead of timing out.
-import { chromium } from 'playwright-core';
-
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run'];
+import { launchChromium } from '../../scripts/chromium.mjs';
 
 export async function resultsFromPage(url, { timeoutMs = 120_000 } = {}) {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     page.on('console', (m) => {
