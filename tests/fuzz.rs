@@ -276,6 +276,38 @@ fn retry_after_is_bounded() {
 }
 
 #[test]
+fn numeric_options_are_checked_without_panicking() {
+    let number = prop_oneof![
+        any::<f64>(),
+        -10.0f64..1e7,
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(1e300)
+    ];
+    fuzz(
+        "options",
+        (
+            number,
+            0u64..10_000,
+            proptest::option::of(0u64..1_000_000),
+            proptest::option::of(0u64..1_000_000),
+        ),
+        |(n, min, lo, hi)| {
+            if let Ok(whole) = validate::whole_number("options", "x", n, min) {
+                prop_assert!(
+                    n.is_finite()
+                        && n >= min as f64
+                        && whole as f64 <= validate::MAX_SAFE_INTEGER + 1.0
+                );
+            }
+            let crossed = matches!((lo, hi), (Some(a), Some(b)) if a > b);
+            prop_assert_eq!(validate::interval_bounds(lo, hi).is_err(), crossed);
+            Ok(())
+        },
+    );
+}
+
+#[test]
 fn task_ids_and_base_urls_never_panic() {
     fuzz(
         "ids",

@@ -47,10 +47,6 @@ pub fn type_error(parts: &[&str]) -> Error {
     Error::Argument(ArgumentKind::Type, parts.concat())
 }
 
-fn range_error(parts: &[&str]) -> Error {
-    Error::Argument(ArgumentKind::Range, parts.concat())
-}
-
 /// An options object whose keys were checked against the allowed names.
 pub struct Options {
     object: Option<Object>,
@@ -144,17 +140,7 @@ impl Options {
         let Some(n) = v.as_f64() else {
             return Err(self.wrong(key, "a number"));
         };
-        if !n.is_finite() || n < min as f64 || n > 9_007_199_254_740_991.0 {
-            let min = crate::decimal(min as i64);
-            return Err(range_error(&[
-                self.what,
-                ": \"",
-                key,
-                "\" must be a finite number of at least ",
-                &min,
-            ]));
-        }
-        Ok(Some(n.round() as u64))
+        crate::validate::whole_number(self.what, key, n, min).map(Some)
     }
 
     /// An optional object of string header values.

@@ -87,14 +87,7 @@ fn wait_options(options: &Options) -> Result<WaitOptions, Error> {
         max_interval_ms: options.whole("maxIntervalMs", 1)?,
         timeout_ms: options.whole("timeoutMs", 1)?,
     };
-    if let (Some(min), Some(max)) = (wait.min_interval_ms, wait.max_interval_ms) {
-        if min > max {
-            return Err(Error::Argument(
-                crate::error::ArgumentKind::Range,
-                "\"minIntervalMs\" must not be larger than \"maxIntervalMs\"".to_owned(),
-            ));
-        }
-    }
+    crate::validate::interval_bounds(wait.min_interval_ms, wait.max_interval_ms)?;
     Ok(wait)
 }
 
