@@ -8,7 +8,7 @@
 //! - [`convert`]: values, tasks and errors across the boundary, option objects checked;
 //! - [`client`]: the Rust-facing [`Client`](client::Client) for wasm frontends;
 //! - [`exports`]: the exported JavaScript API (`EvoLinkClient`, `watchTask`'s iterator);
-//! - [`types`]: the TypeScript declarations of that API.
+//! - `types`: the TypeScript declarations of that API.
 
 pub mod client;
 pub mod convert;
