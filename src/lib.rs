@@ -3,7 +3,7 @@
 //! A client for EvoLink's asynchronous generation tasks (video, image, audio): query a task,
 //! wait for it to finish, watch its progress. It compiles to WebAssembly and ships as the npm
 //! package `evolink-tasks` for browsers, web workers, Node, Deno and Cloudflare Workers; Rust
-//! frontends compiled to wasm can use [`Client`] directly.
+//! frontends compiled to wasm can use `Client` (wasm32 only) directly.
 //!
 //! The crate is a pure core plus a thin JavaScript edge:
 //!
