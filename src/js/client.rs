@@ -173,6 +173,11 @@ impl Client {
         &self.inner.base
     }
 
+    /// The longest time one request may take.
+    pub fn request_timeout_ms(&self) -> u64 {
+        self.inner.request_timeout_ms
+    }
+
     /// The polling policy for a wait with these options.
     pub fn policy(&self, options: WaitOptions) -> Policy {
         Policy {
@@ -205,9 +210,7 @@ impl Client {
     /// One `GET /v1/tasks/{id}`.
     pub async fn get_task(&self, id: &str) -> Result<Task, Error> {
         crate::validate::task_id(id)?;
-        self.env()
-            .fetch_task(id, self.inner.request_timeout_ms)
-            .await
+        self.env().fetch_task(id, self.request_timeout_ms()).await
     }
 
     /// Polls task `id` until it ends; `on_progress` sees every changed observation.

@@ -54,16 +54,20 @@ pub struct Options {
 }
 
 impl Options {
-    /// Reads `value` as the options of `what` (e.g. `waitForTask options`): `undefined` and
-    /// `null` mean none; anything but a plain object, or an unknown key, is a `TypeError`.
-    pub fn read(value: &JsValue, what: &'static str, allowed: &[&str]) -> Result<Options, Error> {
-        if value.is_undefined() || value.is_null() {
+    /// Reads `value` as the options of `what` (e.g. `waitForTask options`): absent, `undefined`
+    /// and `null` mean none; anything but a plain object, or an unknown key, is a `TypeError`.
+    pub fn read(
+        value: Option<JsValue>,
+        what: &'static str,
+        allowed: &[&str],
+    ) -> Result<Options, Error> {
+        let Some(value) = value.filter(|v| !v.is_undefined() && !v.is_null()) else {
             return Ok(Options { object: None, what });
-        }
-        if !value.is_object() || Array::is_array(value) || value.is_function() {
+        };
+        if !value.is_object() || Array::is_array(&value) || value.is_function() {
             return Err(type_error(&[what, " must be an object"]));
         }
-        let object: Object = value.clone().unchecked_into();
+        let object: Object = value.unchecked_into();
         for key in Object::keys(&object).iter() {
             let key = key.as_string().unwrap_or_default();
             if !allowed.contains(&key.as_str()) {

@@ -111,8 +111,7 @@ impl EvoLinkClient {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "ClientOptions")] options: Option<JsValue>,
     ) -> Result<EvoLinkClient, JsValue> {
-        let options = options.unwrap_or(JsValue::UNDEFINED);
-        let o = Options::read(&options, "EvoLinkClient options", CLIENT_OPTIONS).map_err(js)?;
+        let o = Options::read(options, "EvoLinkClient options", CLIENT_OPTIONS).map_err(js)?;
         let defaults = ClientOptions::default();
         let options = ClientOptions {
             api_key: o.string("apiKey").map_err(js)?,
@@ -154,19 +153,10 @@ impl EvoLinkClient {
     ) -> Promise {
         let client = self.client.clone();
         future_to_promise(async move {
-            let options = options.unwrap_or(JsValue::UNDEFINED);
-            let o = Options::read(&options, "getTask options", REQUEST_OPTIONS).map_err(js)?;
+            let o = Options::read(options, "getTask options", REQUEST_OPTIONS).map_err(js)?;
             let signal = o.signal("signal").map_err(js)?;
             let id = convert::task_id(&id).map_err(js)?;
-            let env = client.env();
-            let timeout = client.policy(WaitOptions::default()).request_timeout_ms;
-            abortable(signal, async {
-                match env.fetch_task(&id, timeout).await {
-                    Ok(task) => Ok(task_to_js(&task)),
-                    Err(e) => Err(error_to_js(&e, env.last_cause())),
-                }
-            })
-            .await
+            abortable(signal, fetch_once(&client, &id)).await
         })
     }
 
@@ -179,8 +169,7 @@ impl EvoLinkClient {
     ) -> Promise {
         let client = self.client.clone();
         future_to_promise(async move {
-            let options = options.unwrap_or(JsValue::UNDEFINED);
-            let o = Options::read(&options, "waitForTask options", WAIT_OPTIONS).map_err(js)?;
+            let o = Options::read(options, "waitForTask options", WAIT_OPTIONS).map_err(js)?;
             let on_progress = o.function("onProgress").map_err(js)?;
             let signal = o.signal("signal").map_err(js)?;
             let wait = wait_options(&o).map_err(js)?;
@@ -231,8 +220,7 @@ impl EvoLinkClient {
     ) -> Promise {
         let client = self.client.clone();
         future_to_promise(async move {
-            let options = options.unwrap_or(JsValue::UNDEFINED);
-            let o = Options::read(&options, "generateVideo options", WAIT_OPTIONS).map_err(js)?;
+            let o = Options::read(options, "generateVideo options", WAIT_OPTIONS).map_err(js)?;
             let on_progress = o.function("onProgress").map_err(js)?;
             let signal = o.signal("signal").map_err(js)?;
             let wait = wait_options(&o).map_err(js)?;
@@ -264,18 +252,12 @@ impl EvoLinkClient {
     ) -> Promise {
         let client = self.client.clone();
         future_to_promise(async move {
-            let options = options.unwrap_or(JsValue::UNDEFINED);
             let o =
-                Options::read(&options, "confirmCallback options", REQUEST_OPTIONS).map_err(js)?;
+                Options::read(options, "confirmCallback options", REQUEST_OPTIONS).map_err(js)?;
             let signal = o.signal("signal").map_err(js)?;
             abortable(signal, async {
                 let hinted = read_callback(&body).await?;
-                let env = client.env();
-                let timeout = client.policy(WaitOptions::default()).request_timeout_ms;
-                match env.fetch_task(&hinted.id, timeout).await {
-                    Ok(task) => Ok(task_to_js(&task)),
-                    Err(e) => Err(error_to_js(&e, env.last_cause())),
-                }
+                fetch_once(&client, &hinted.id).await
             })
             .await
         })
@@ -288,8 +270,7 @@ impl EvoLinkClient {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WatchOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let options = options.unwrap_or(JsValue::UNDEFINED);
-        let o = Options::read(&options, "watchTask options", WATCH_OPTIONS).map_err(js)?;
+        let o = Options::read(options, "watchTask options", WATCH_OPTIONS).map_err(js)?;
         let signal = o.signal("signal").map_err(js)?;
         let wait = wait_options(&o).map_err(js)?;
         let watch = self
@@ -310,8 +291,7 @@ impl EvoLinkClient {
     fn create(&self, kind: Kind, params: JsValue, options: Option<JsValue>) -> Promise {
         let client = self.client.clone();
         future_to_promise(async move {
-            let options = options.unwrap_or(JsValue::UNDEFINED);
-            let o = Options::read(&options, "create options", REQUEST_OPTIONS).map_err(js)?;
+            let o = Options::read(options, "create options", REQUEST_OPTIONS).map_err(js)?;
             let signal = o.signal("signal").map_err(js)?;
             let body = params_json(&params)?;
             abortable(signal, async {
@@ -323,6 +303,15 @@ impl EvoLinkClient {
             })
             .await
         })
+    }
+}
+
+/// One `GET /v1/tasks/{id}` (id already checked), as a JS task or a JS error.
+async fn fetch_once(client: &Client, id: &str) -> Result<JsValue, JsValue> {
+    let env = client.env();
+    match env.fetch_task(id, client.request_timeout_ms()).await {
+        Ok(task) => Ok(task_to_js(&task)),
+        Err(e) => Err(error_to_js(&e, env.last_cause())),
     }
 }
 
