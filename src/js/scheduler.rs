@@ -256,6 +256,16 @@ impl Drop for Acquire {
     }
 }
 
+/// Runs `send` once a permit is free, and returns the permit when it ends.
+async fn limited<T>(permits: Rc<Permits>, send: impl Future<Output = T>) -> T {
+    let _permit = Acquire {
+        permits,
+        ticket: None,
+    }
+    .await;
+    send.await
+}
+
 // ---- One request per task id ----
 
 type Answer = Result<Task, (crate::error::Error, JsValue)>;
@@ -365,12 +375,7 @@ impl Scheduler {
 
     /// Runs `send` under the cap on requests in flight.
     pub async fn limited<T>(&self, send: impl Future<Output = T>) -> T {
-        let _permit = Acquire {
-            permits: self.permits.clone(),
-            ticket: None,
-        }
-        .await;
-        send.await
+        limited(self.permits.clone(), send).await
     }
 
     /// The answer for task `id`: joins the request in flight for it, or starts one with `send`.
@@ -414,14 +419,7 @@ impl Scheduler {
         );
         wasm_bindgen_futures::spawn_local(async move {
             let stopped = Aborted::new(shared.stop.signal());
-            let request = async {
-                let _permit = Acquire {
-                    permits,
-                    ticket: None,
-                }
-                .await;
-                send.await
-            };
+            let request = limited(permits, send);
             let answer = match stopped {
                 Ok(stopped) => match race(request, stopped).await {
                     Either::Left(answer) => Some(answer.map_err(|f| (f.error, f.cause))),
