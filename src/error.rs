@@ -170,15 +170,13 @@ mod tests {
     #[test]
     fn retryable_statuses_are_exactly_the_transient_ones() {
         let api = |status| {
-            Error::Api(Box::new(ApiError {
+            let answer = crate::response::Answer {
                 status,
-                code: String::new(),
-                message: String::new(),
-                kind: None,
-                param: None,
-                fallback_suggestion: None,
+                status_text: "",
                 retry_after: None,
-            }))
+                body: "",
+            };
+            Error::Api(Box::new(crate::response::api_error(answer)))
         };
         for s in [408, 429, 500, 502, 503, 504] {
             assert!(api(s).is_retryable(), "{s}");

@@ -320,15 +320,13 @@ mod tests {
     }
 
     fn api(status: u16, retry_after: Option<&str>) -> Error {
-        Error::Api(Box::new(crate::error::ApiError {
+        let answer = crate::response::Answer {
             status,
-            code: format!("http_{status}"),
-            message: String::new(),
-            kind: None,
-            param: None,
-            fallback_suggestion: None,
-            retry_after: retry_after.map(str::to_owned),
-        }))
+            status_text: "",
+            retry_after,
+            body: "",
+        };
+        Error::Api(Box::new(crate::response::api_error(answer)))
     }
 
     impl Script {

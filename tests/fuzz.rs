@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 
 use evolink_tasks::json::{self, Value};
 use evolink_tasks::poller::{Env, Watch};
-use evolink_tasks::response::{read_task, Answer};
+use evolink_tasks::response::{api_error, read_task, Answer};
 use evolink_tasks::schedule::{retry_after_ms, Pace, RETRY_AFTER_CAP_MS};
-use evolink_tasks::{validate, ApiError, Error, Policy, Task};
+use evolink_tasks::{validate, Error, Policy, Task};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -381,15 +381,13 @@ fn answer() -> impl Strategy<Value = Result<Task, Error>> {
         proptest::option::of("[0-9]{1,4}"),
     )
         .prop_map(|(status, retry)| {
-            Err(Error::Api(Box::new(ApiError {
+            let answer = Answer {
                 status,
-                code: String::new(),
-                message: String::new(),
-                kind: None,
-                param: None,
-                fallback_suggestion: None,
-                retry_after: retry,
-            })))
+                status_text: "",
+                retry_after: retry.as_deref(),
+                body: "",
+            };
+            Err(Error::Api(Box::new(api_error(answer))))
         });
     prop_oneof![4 => task, 1 => error, 1 => Just(Err(Error::Network("reset".into())))]
 }
