@@ -31,17 +31,10 @@ cp -r "$HERE"/{workerd-worker.mjs,workerd.capnp,browser,vite,tsc} .
 mkdir fake-server && cp "$ROOT"/tests/fake-server/*.mjs fake-server/ # for node-process.test.mjs
 
 echo "--> starting the fake server"
-node "$ROOT/tests/fake-server/server.mjs" --port 0 --static "/=$SCRATCH" > logs/fake-server.log 2>&1 &
-server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
+source "$ROOT/tests/fake-server/start.sh"
+trap 'kill "${FAKE_PID:-}" 2>/dev/null || true; wait "${FAKE_PID:-}" 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM
-for _ in $(seq 100); do
-  BASE=$(sed -n 's/^listening //p' logs/fake-server.log)
-  [[ -n $BASE ]] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat logs/fake-server.log >&2; exit 1; }
-  sleep 0.1
-done
-[[ -n $BASE ]] || { echo "the fake server did not start" >&2; exit 1; }
+start_fake_server logs/fake-server.log --static "/=$SCRATCH" || exit 1
 export BASE
 echo "    $BASE"
 

@@ -51,16 +51,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "--> starting the fake server"
-node "$ROOT/tests/fake-server/server.mjs" --port 0 > logs/fake-server.log 2>&1 &
-pids+=($!)
-BASE=
-for _ in $(seq 100); do
-  BASE=$(sed -n 's/^listening //p' logs/fake-server.log)
-  [[ -n $BASE ]] && break
-  kill -0 "${pids[0]}" 2>/dev/null || { cat logs/fake-server.log >&2; exit 1; }
-  sleep 0.1
-done
-[[ -n $BASE ]] || { echo "the fake server did not start" >&2; exit 1; }
+source "$ROOT/tests/fake-server/start.sh"
+started=0
+start_fake_server logs/fake-server.log && started=1
+pids+=("$FAKE_PID")
+((started)) || exit 1
 
 echo "--> starting workerd"
 read -r port_do port_memory < <(node -e '
