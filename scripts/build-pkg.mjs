@@ -1,28 +1,16 @@
 // Assembles the npm package in pkg/ from wasm-bindgen's output in build/glue/ (run by `make pkg`):
-// bundles each runtime entry of src/js/entries/ with the glue, writes the type declarations,
+// bundles each runtime entry of src/js/entries/ with the shell and the bindings, copies the types,
 // copies the README, and checks that pkg/package.json carries the crate's version.
 import { build } from 'esbuild';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const glueDir = join(root, 'build/glue');
 const pkgDir = join(root, 'pkg');
 
-function findSnippet() {
-  const snippets = join(glueDir, 'snippets');
-  for (const dir of readdirSync(snippets)) {
-    const file = join(snippets, dir, 'src/js/glue.js');
-    if (existsSync(file)) return file;
-  }
-  throw new Error('wasm-bindgen output has no src/js/glue.js snippet');
-}
-
-const alias = {
-  'evolink-glue': join(glueDir, 'evolink_tasks.js'),
-  // The same file the glue imports, so the error classes thrown and exported are one.
-  'evolink-errors': findSnippet(),
-};
+// The generated bindings of the wasm core; src/js/ imports them as `evolink-core`.
+const alias = { 'evolink-core': join(glueDir, 'evolink_tasks.js') };
 
 const entries = [
   { file: 'browser.mjs', format: 'esm', platform: 'browser' },
@@ -50,15 +38,9 @@ for (const { file, format, platform } of entries) {
   });
 }
 
-// Type declarations: wasm-bindgen's, minus its init functions (the entries initialise).
-const generated = readFileSync(join(glueDir, 'evolink_tasks.d.ts'), 'utf8');
-const cut = generated.indexOf('export type InitInput');
-const types = (cut === -1 ? generated : generated.slice(0, cut))
-  // `Symbol.dispose` needs TypeScript's esnext lib; `free()` does the same for everyone.
-  .replace(/^.*\[Symbol\.dispose\]\(\): void;\n/gm, '')
-  .trimEnd() + '\n';
-writeFileSync(join(pkgDir, 'index.d.ts'), types);
-writeFileSync(join(pkgDir, 'index.d.cts'), types);
+// Type declarations, written by hand (src/js/index.d.ts): the API is the JavaScript shell's.
+copyFileSync(join(root, 'src/js/index.d.ts'), join(pkgDir, 'index.d.ts'));
+copyFileSync(join(root, 'src/js/index.d.ts'), join(pkgDir, 'index.d.cts'));
 
 copyFileSync(join(root, 'README.md'), join(pkgDir, 'README.md'));
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, skipping whatever is already there:
 # the wasm32 target, the wasm-bindgen CLI matching Cargo.toml's pin, the npm dev tools from
-# package-lock.json, and (when root) Debian's Chromium and ChromeDriver.
+# package-lock.json, and (when root) Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '==> %s\n' "$*"; }
@@ -23,13 +23,13 @@ if [ ! -x node_modules/.bin/esbuild ] || [ package-lock.json -nt node_modules/.p
   npm ci --no-audit --no-fund
 fi
 
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ]; then
-    say "installing Chromium and ChromeDriver from Debian"
+    say "installing Chromium from Debian"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
-    echo "Chromium is missing and this is not root: install chromium and chromium-driver" >&2
+    echo "Chromium is missing and this is not root: install chromium" >&2
     exit 1
   fi
 fi

@@ -7,6 +7,7 @@
 
 use crate::error::{ArgumentKind, Error};
 use crate::json::{Object, Value};
+use crate::schedule::{backoff_ms, retry_after_ms};
 use crate::validate::is_loopback_host;
 
 /// The longest `callback_url` the API accepts.
@@ -24,6 +25,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind named `video`, `image` or `audio`.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        match name {
+            "video" => Some(Kind::Video),
+            "image" => Some(Kind::Image),
+            "audio" => Some(Kind::Audio),
+            _ => None,
+        }
+    }
+
     /// The creation endpoint's path.
     pub fn path(self) -> &'static str {
         match self {
@@ -190,6 +201,25 @@ fn check_callback_url(url: &Value) -> Result<(), Error> {
         ]));
     }
     Ok(())
+}
+
+/// The pause before sending a create again after its `failures`-th failure in a row, or `None`
+/// to give up. A create is repeated only when it surely did not create a task: after a 429
+/// (`rate_limit` holds its `Retry-After`, if any) or when `fetch` threw before sending
+/// (`unsent`); never after a 5xx or a lost answer, since the task may exist and be billed.
+pub fn retry_delay(
+    failures: u32,
+    max_retries: u32,
+    rate_limit: Option<Option<&str>>,
+    unsent: bool,
+    now: f64,
+    random: f64,
+) -> Option<u64> {
+    if (rate_limit.is_none() && !unsent) || failures > max_retries {
+        return None;
+    }
+    let hinted = rate_limit.flatten().and_then(|v| retry_after_ms(v, now));
+    Some(hinted.unwrap_or_else(|| backoff_ms(failures, random)))
 }
 
 /// Checks a parsed `callback_url`: https, and a host that is neither loopback nor private.
@@ -378,5 +408,35 @@ mod tests {
             assert!(callback_host(protocol, host).is_err(), "{protocol}//{host}");
         }
         assert!(!is_private_host("172.32.0.1") && !is_private_host("8.8.8.8"));
+    }
+
+    #[test]
+    fn creates_are_repeated_only_when_no_task_can_exist() {
+        let now = 0.0;
+        assert_eq!(
+            retry_delay(1, 3, Some(Some("2")), false, now, 0.5),
+            Some(2000)
+        );
+        assert!(retry_delay(1, 3, Some(None), false, now, 0.5).is_some());
+        assert!(retry_delay(1, 3, None, true, now, 0.5).is_some());
+        assert_eq!(
+            retry_delay(1, 3, None, false, now, 0.5),
+            None,
+            "a 5xx or a lost answer"
+        );
+        assert_eq!(
+            retry_delay(4, 3, Some(Some("1")), false, now, 0.5),
+            None,
+            "out of retries"
+        );
+    }
+
+    #[test]
+    fn kinds_are_named() {
+        assert_eq!(
+            Kind::from_name("video").map(Kind::path),
+            Some("/v1/videos/generations")
+        );
+        assert_eq!(Kind::from_name("Video"), None);
     }
 }

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::json;
 use crate::task::Task;
 
 /// A non-2xx answer from the API (or from a proxy or CDN in front of it).
@@ -117,6 +118,53 @@ impl Error {
             Error::Timeout(last) => last.as_deref(),
             _ => None,
         }
+    }
+}
+
+impl Error {
+    /// The error as a *record*, how it crosses to JavaScript: one JSON object whose `name` is
+    /// the class to throw (`ApiError`, …, `TypeError`, `RangeError`) and whose other members
+    /// are its fields: `message`, `code`, and `status`, `type`, `param`, `fallbackSuggestion`
+    /// (API errors) or `task` (the task object as the API sent it) when there are some.
+    pub fn record(&self) -> String {
+        let name = match self {
+            Error::Api(_) => "ApiError",
+            Error::TaskFailed(_) => "TaskFailedError",
+            Error::Timeout(_) => "TimeoutError",
+            Error::Network(_) => "NetworkError",
+            Error::InvalidResponse(_) => "InvalidResponseError",
+            Error::Argument(ArgumentKind::Type, _) => "TypeError",
+            Error::Argument(ArgumentKind::Range, _) => "RangeError",
+        };
+        let mut out = String::from("{\"name\":\"");
+        out.push_str(name);
+        out.push_str("\",\"message\":");
+        json::write_string(&mut out, &self.message());
+        out.push_str(",\"code\":");
+        json::write_string(&mut out, &self.code());
+        if let Error::Api(api) = self {
+            out.push_str(",\"status\":");
+            out.push_str(&crate::decimal(api.status.into()));
+            let fields = [
+                ("type", &api.kind),
+                ("param", &api.param),
+                ("fallbackSuggestion", &api.fallback_suggestion),
+            ];
+            for (key, value) in fields {
+                if let Some(value) = value {
+                    out.push_str(",\"");
+                    out.push_str(key);
+                    out.push_str("\":");
+                    json::write_string(&mut out, value);
+                }
+            }
+        }
+        if let Some(task) = self.task() {
+            out.push_str(",\"task\":");
+            out.push_str(&task.json);
+        }
+        out.push('}');
+        out
     }
 }
 

@@ -346,6 +346,29 @@ impl Reader<'_> {
     }
 }
 
+/// Appends `s` to `out` as a JSON string literal: quotes, backslashes and control characters
+/// escaped, everything else as it is.
+pub fn write_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c < ' ' => {
+                out.push_str("\\u00");
+                for shift in [4, 0] {
+                    let digit = HEX.get((c as usize >> shift) & 15).copied().unwrap_or(b'0');
+                    out.push(char::from(digit));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,6 +432,25 @@ mod tests {
         assert_eq!(v.as_str(), Some("\u{FFFD}x\u{FFFD}"));
         let v = parse(r#""\ud800\u0041""#).expect("valid JSON");
         assert_eq!(v.as_str(), Some("\u{FFFD}A"));
+    }
+
+    #[test]
+    fn written_strings_read_back_as_they_were() {
+        for s in [
+            "",
+            "plain",
+            "quote \" and \\ slash",
+            "line\nbreak\ttab\u{1}",
+            "é 😀",
+        ] {
+            let mut out = String::new();
+            write_string(&mut out, s);
+            assert_eq!(parse(&out), Ok(Value::String(s.to_owned())), "{out}");
+            assert_eq!(
+                serde_json::from_str::<String>(&out).ok().as_deref(),
+                Some(s)
+            );
+        }
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //!
 //! A client for EvoLink's asynchronous generation tasks (video, image, audio): query a task,
 //! wait for it to finish, watch its progress. It compiles to WebAssembly and ships as the npm
-//! package `evolink-tasks` for browsers, web workers, Node, Deno and Cloudflare Workers; Rust
-//! frontends compiled to wasm can use `Client` (wasm32 only) directly.
+//! package `evolink-tasks` for browsers, web workers, Node, Deno and Cloudflare Workers.
 //!
-//! The crate is a pure core plus a thin JavaScript edge:
+//! The crate is a sans-IO core: it never reads a clock, sends a request or starts a timer. The
+//! npm package's JavaScript shell (`src/js/`) does the I/O and asks the core, through the
+//! synchronous exports of `wasm` (wasm32 only), what each answer means and what to do next. Rust
+//! programs drive the same core with [`Watch`] or [`wait`] over their own [`Env`].
 //!
 //! - [`create`]: creation endpoints, Seedance 2.0 limits and `callback_url` rules;
 //! - [`json`]: a small strict JSON reader (no `serde_json` in the shipped wasm);
@@ -15,9 +17,9 @@
 //! - [`schedule`]: the polling pace, backoff with jitter, `Retry-After`, deadlines;
 //! - [`poller`]: the sans-IO poll state machine and its async driver over an injected [`Env`];
 //! - [`validate`]: checks on task ids and base URLs, made before any request;
-//! - `js` (wasm32 only): `fetch`, timers, `AbortSignal`, and the exported JavaScript API.
+//! - `wasm` (wasm32 only): the boundary the JavaScript shell calls; numbers and strings only.
 //!
-//! Everything but `js` runs natively, so `cargo test` covers the logic in milliseconds.
+//! Everything but `wasm` runs natively, so `cargo test` covers the logic in milliseconds.
 
 pub mod create;
 pub mod error;
@@ -29,15 +31,12 @@ pub mod task;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]
-pub mod js;
+pub mod wasm;
 
 pub use error::{ApiError, ArgumentKind, Error};
 pub use poller::{wait, Env, Watch};
 pub use schedule::Policy;
 pub use task::{FailureKind, Task, TaskError, TaskStatus};
-
-#[cfg(target_arch = "wasm32")]
-pub use js::client::{Client, ClientOptions};
 
 /// `n` in decimal: messages and codes need only this, and it keeps `core::fmt` out of the wasm.
 pub(crate) fn decimal(n: i64) -> String {

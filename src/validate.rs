@@ -64,37 +64,6 @@ fn format_hex(mut n: u32) -> String {
     digits.iter().rev().map(|&b| char::from(b)).collect()
 }
 
-/// The largest whole number a JavaScript number holds exactly (2^53 − 1).
-pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-
-/// Checks a numeric option `key` of `what` (e.g. `waitForTask options`): a finite number from
-/// `min` to 2^53 − 1, rounded to a whole number.
-pub fn whole_number(what: &str, key: &str, n: f64, min: u64) -> Result<u64, Error> {
-    if !n.is_finite() || n < min as f64 || n > MAX_SAFE_INTEGER {
-        let min = crate::decimal(min as i64);
-        let parts = [
-            what,
-            ": \"",
-            key,
-            "\" must be a finite number of at least ",
-            &min,
-        ];
-        return Err(Error::Argument(ArgumentKind::Range, parts.concat()));
-    }
-    Ok(n.round() as u64)
-}
-
-/// Checks that the adaptive pace's bounds do not cross.
-pub fn interval_bounds(min_ms: Option<u64>, max_ms: Option<u64>) -> Result<(), Error> {
-    match (min_ms, max_ms) {
-        (Some(min), Some(max)) if min > max => Err(Error::Argument(
-            ArgumentKind::Range,
-            "\"minIntervalMs\" must not be larger than \"maxIntervalMs\"".to_owned(),
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// True for host names that reach this machine: `localhost` (and its subdomains), 127.0.0.0/8
 /// and `[::1]`.
 pub fn is_loopback_host(host: &str) -> bool {
@@ -158,19 +127,6 @@ mod tests {
         for bad in ["a?b", "a#b", "a%2F", "é", "a\\b", "../x"] {
             assert!(task_id(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn numeric_options_are_finite_whole_and_bounded() {
-        assert_eq!(whole_number("o", "intervalMs", 1.4, 1), Ok(1));
-        assert_eq!(whole_number("o", "maxRetries", 0.0, 0), Ok(0));
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300] {
-            let e = whole_number("o", "intervalMs", bad, 1).expect_err("refused");
-            assert!(e.message().contains("\"intervalMs\""), "{bad}");
-        }
-        assert_eq!(interval_bounds(Some(10), Some(10)), Ok(()));
-        assert!(interval_bounds(Some(50), Some(10)).is_err());
-        assert_eq!(interval_bounds(None, Some(1)), Ok(()));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 // What every ES module entry exports: the client, the callback reader and the error classes.
-export { EvoLinkClient, parseTaskCallback } from 'evolink-glue';
+export { EvoLinkClient, parseTaskCallback } from '../client.js';
 export {
   EvoLinkError,
   ApiError,
@@ -7,4 +7,4 @@ export {
   TimeoutError,
   NetworkError,
   InvalidResponseError,
-} from 'evolink-errors';
+} from '../errors.js';

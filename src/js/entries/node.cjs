@@ -1,14 +1,15 @@
 // Entry for Node through `require` (CommonJS): the same API as node.mjs.
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const glue = require('evolink-glue');
-const errors = require('evolink-errors');
+const { initSync } = require('evolink-core');
+const client = require('../client.js');
+const errors = require('../errors.js');
 
-glue.initSync({ module: readFileSync(join(__dirname, 'evolink_tasks_bg.wasm')) });
+initSync({ module: readFileSync(join(__dirname, 'evolink_tasks_bg.wasm')) });
 
 module.exports = {
-  EvoLinkClient: glue.EvoLinkClient,
-  parseTaskCallback: glue.parseTaskCallback,
+  EvoLinkClient: client.EvoLinkClient,
+  parseTaskCallback: client.parseTaskCallback,
   EvoLinkError: errors.EvoLinkError,
   ApiError: errors.ApiError,
   TaskFailedError: errors.TaskFailedError,

@@ -1,0 +1,497 @@
+// The JavaScript API: `EvoLinkClient` and `parseTaskCallback`.
+//
+// This shell does the I/O (fetch, timers, abort signals) and reads option objects; the wasm
+// core (`core`, see src/wasm.rs) checks ids and parameters, reads every answer, and decides
+// what a wait does next. Methods check their arguments inside the promise they return, so bad
+// input rejects with a `TypeError`/`RangeError` before any request is sent.
+
+import * as core from 'evolink-core';
+import { InvalidResponseError, NetworkError, check, fromRecord } from './errors.js';
+import { Scheduler } from './scheduler.js';
+import { MAX_BODY_BYTES, readText, send } from './transport.js';
+
+const DEFAULT_BASE_URL = 'https://api.evolink.ai';
+const DEFAULT_MAX_INTERVAL_MS = 30_000;
+
+// The step codes of `core.Wait` (src/wasm.rs, mod code).
+const FETCH = 0;
+const WAIT = 1;
+const DONE = 2;
+
+const CLIENT_OPTIONS = ['apiKey', 'baseUrl', 'headers', 'fetch', 'requestTimeoutMs', 'maxRetries',
+  'maxConcurrentRequests'];
+const REQUEST_OPTIONS = ['signal'];
+const WATCH_OPTIONS = ['signal', 'timeoutMs', 'intervalMs', 'minIntervalMs', 'maxIntervalMs'];
+const WAIT_OPTIONS = ['onProgress', ...WATCH_OPTIONS];
+
+// ---- Reading arguments ----
+
+/** Options of `what`: absent, undefined and null mean none; else a plain object of known keys. */
+function options(value, what, allowed) {
+  if (value === undefined || value === null) return { what };
+  if (typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${what} must be an object`);
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new TypeError(`${what}: unknown option "${key}" (known options: ${allowed.join(', ')})`);
+    }
+  }
+  return { ...value, what };
+}
+
+function optional(o, key, type, expected) {
+  const value = o[key];
+  if (value !== undefined && typeof value !== type) throw new TypeError(`${o.what}: "${key}" must be ${expected}`);
+  return value;
+}
+
+/** A whole number from `min` to 2^53 − 1 (rounded), or undefined. */
+function whole(o, key, min) {
+  const n = optional(o, key, 'number', 'a number');
+  if (n === undefined) return undefined;
+  if (!(n >= min && n <= Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(`${o.what}: "${key}" must be a finite number of at least ${min}`);
+  }
+  return Math.round(n);
+}
+
+function signalOf(o) {
+  const signal = o.signal;
+  if (signal !== undefined && typeof signal?.addEventListener !== 'function') {
+    throw new TypeError(`${o.what}: "signal" must be an AbortSignal`);
+  }
+  return signal;
+}
+
+function headersOf(o) {
+  const headers = o.headers;
+  if (headers === undefined) return {};
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw new TypeError(`${o.what}: "headers" must be an object of header names and string values`);
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') throw new TypeError(`${o.what}: header "${name}" must be a string`);
+  }
+  return headers;
+}
+
+/** The pace and deadline of a wait. */
+function paceOf(o) {
+  const pace = {
+    intervalMs: whole(o, 'intervalMs', 1),
+    minIntervalMs: whole(o, 'minIntervalMs', 1),
+    maxIntervalMs: whole(o, 'maxIntervalMs', 1),
+    timeoutMs: whole(o, 'timeoutMs', 1),
+  };
+  if (pace.minIntervalMs > pace.maxIntervalMs) {
+    throw new RangeError('"minIntervalMs" must not be larger than "maxIntervalMs"');
+  }
+  return pace;
+}
+
+function taskId(id) {
+  if (typeof id !== 'string') throw new TypeError('task id must be a string');
+  check(core.checkTaskId(id));
+  return id;
+}
+
+const parseUrl = (url, base) => {
+  try {
+    return new URL(url, base);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The base URL, resolved against the page when relative, without a trailing slash. */
+function baseUrlOf(base) {
+  let url = parseUrl(base);
+  if (url) {
+    check(core.checkBaseUrl(url.protocol, url.hostname));
+  } else {
+    const page = globalThis.location?.href;
+    if (typeof page !== 'string') {
+      throw new TypeError('baseUrl is not an absolute URL, and this runtime has no page location to resolve it against');
+    }
+    url = parseUrl(base, page);
+    if (!url) throw new TypeError('baseUrl is not a valid URL');
+  }
+  if (url.username || url.password) throw new TypeError('baseUrl must not contain a user name or password');
+  if (url.search || url.hash) throw new TypeError('baseUrl must not have a query string or a fragment');
+  return url.href.replace(/\/+$/, '');
+}
+
+/** Creation parameters as JSON text: a plain object that `JSON.stringify` accepts. */
+function paramsJson(params) {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw new TypeError('create parameters must be an object');
+  }
+  let json;
+  try {
+    json = JSON.stringify(params);
+  } catch {
+    json = undefined;
+  }
+  if (typeof json !== 'string') throw new TypeError('create parameters must be JSON-serialisable');
+  return json;
+}
+
+// ---- Cancellation ----
+
+/** The reason an aborted signal rejects with (an `AbortError` where the runtime gives none). */
+function abortReason(signal) {
+  const reason = signal.reason;
+  if (reason !== undefined) return reason;
+  const error = new Error('The operation was aborted');
+  error.name = 'AbortError';
+  return error;
+}
+
+/** The end of a `watchTask` iterator: a pending `next()` resolves as done. */
+const ENDED = Symbol('ended');
+
+/**
+ * The lifetime of one call: its caller's signal (one listener, removed by `end`), and the one
+ * step it is waiting on (a pause or a request), undone when the call is stopped.
+ */
+class Call {
+  constructor(signal) {
+    this.signal = signal;
+    this.reason = undefined;
+    this.pending = null;
+    if (signal !== undefined) {
+      if (signal.aborted) throw abortReason(signal);
+      this.onAbort = () => this.stop(abortReason(signal));
+      signal.addEventListener('abort', this.onAbort);
+    }
+  }
+
+  /**
+   * Runs `start(resolve, reject)`, which begins a step and returns how to undo it; settles as
+   * the step does, or rejects at once (undoing the step) when the call is stopped first.
+   */
+  step(start) {
+    return new Promise((resolve, reject) => {
+      if (this.reason !== undefined) return reject(this.reason);
+      const pending = { reject, undo: undefined };
+      this.pending = pending;
+      const settle = (then) => (value) => {
+        if (this.pending === pending) this.pending = null;
+        then(value);
+      };
+      pending.undo = start(settle(resolve), settle(reject));
+    });
+  }
+
+  stop(reason) {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    const pending = this.pending;
+    this.pending = null;
+    if (pending) {
+      pending.undo();
+      pending.reject(reason);
+    }
+  }
+
+  end() {
+    if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/** Runs `work(call)` for a caller's `signal`, removing the listener when it settles. */
+async function run(signal, work) {
+  const call = new Call(signal);
+  try {
+    return await work(call);
+  } finally {
+    call.end();
+  }
+}
+
+// ---- The client ----
+
+/** A client for EvoLink's task API. */
+export class EvoLinkClient {
+  #base;
+  #headers;
+  #fetch;
+  #requestTimeoutMs;
+  #maxRetries;
+  #scheduler;
+
+  /** Creates a client. Throws a `TypeError`/`RangeError` for bad options. */
+  constructor(value) {
+    const o = options(value, 'EvoLinkClient options', CLIENT_OPTIONS);
+    const apiKey = optional(o, 'apiKey', 'string', 'a string');
+    const baseUrl = optional(o, 'baseUrl', 'string', 'a string');
+    const headers = headersOf(o);
+    const fetch = optional(o, 'fetch', 'function', 'a function') ?? globalThis.fetch;
+    this.#requestTimeoutMs = whole(o, 'requestTimeoutMs', 1) ?? 30_000;
+    this.#maxRetries = Math.min(whole(o, 'maxRetries', 0) ?? 3, 2 ** 32 - 1);
+    const maxInFlight = Math.min(whole(o, 'maxConcurrentRequests', 1) ?? 6, 2 ** 20);
+    this.#base = baseUrlOf(baseUrl ?? DEFAULT_BASE_URL);
+    if (typeof fetch !== 'function') {
+      throw new TypeError('this runtime has no global fetch; pass one as the fetch option');
+    }
+    this.#fetch = fetch;
+    this.#headers = { accept: 'application/json', ...headers };
+    if (apiKey !== undefined) {
+      for (const name of Object.keys(this.#headers)) {
+        if (name.toLowerCase() === 'authorization') delete this.#headers[name];
+      }
+      this.#headers.authorization = `Bearer ${apiKey}`;
+    }
+    this.#scheduler = new Scheduler(maxInFlight);
+  }
+
+  /** The resolved base URL. */
+  get baseUrl() {
+    return this.#base;
+  }
+
+  /** Fetches a task once: `GET /v1/tasks/{id}`. */
+  async getTask(id, value) {
+    const o = options(value, 'getTask options', REQUEST_OPTIONS);
+    const signal = signalOf(o);
+    taskId(id);
+    return run(signal, (call) => this.#fetchOnce(id, call));
+  }
+
+  /** Polls a task until it ends and resolves with the completed task. */
+  async waitForTask(id, value) {
+    const o = options(value, 'waitForTask options', WAIT_OPTIONS);
+    const onProgress = optional(o, 'onProgress', 'function', 'a function');
+    const signal = signalOf(o);
+    const pace = paceOf(o);
+    taskId(id);
+    return run(signal, (call) => this.#wait(id, pace, call, onProgress));
+  }
+
+  /** The observations of a task, one per change, as an async iterable. */
+  watchTask(id, value) {
+    const o = options(value, 'watchTask options', WATCH_OPTIONS);
+    const signal = signalOf(o);
+    const pace = paceOf(o);
+    taskId(id);
+    let call;
+    const observations = (async function* (client) {
+      call = new Call(signal);
+      try {
+        yield* client.#observe(id, pace, call);
+      } finally {
+        call.end();
+      }
+    })(this);
+    return {
+      next: () =>
+        observations.next().catch((error) => {
+          if (error === ENDED) return { done: true, value: undefined };
+          throw error;
+        }),
+      return: (value) => {
+        call?.stop(ENDED);
+        return observations.return(value).catch(() => ({ done: true, value }));
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /** Creates a video task (`POST /v1/videos/generations`) and resolves with the pending task. */
+  createVideo(params, value) {
+    return this.#createCall('video', params, value);
+  }
+
+  /** Creates an image task (`POST /v1/images/generations`) and resolves with the pending task. */
+  createImage(params, value) {
+    return this.#createCall('image', params, value);
+  }
+
+  /** Creates an audio task (`POST /v1/audios/generations`) and resolves with the pending task. */
+  createAudio(params, value) {
+    return this.#createCall('audio', params, value);
+  }
+
+  /**
+   * Creates a video task and waits for it: `createVideo` then `waitForTask` in one call.
+   * `onProgress` sees the created task first.
+   */
+  async generateVideo(params, value) {
+    const o = options(value, 'generateVideo options', WAIT_OPTIONS);
+    const onProgress = optional(o, 'onProgress', 'function', 'a function');
+    const signal = signalOf(o);
+    const pace = paceOf(o);
+    const body = paramsJson(params);
+    return run(signal, async (call) => {
+      const created = await this.#create('video', params, body, call);
+      const task = JSON.parse(created);
+      onProgress?.(task);
+      return this.#wait(task.id, pace, call, onProgress, created);
+    });
+  }
+
+  /**
+   * Confirms a callback: reads its body (see `parseTaskCallback`) and resolves with the task
+   * as `GET /v1/tasks/{id}` returns it now. A callback is unsigned: trust only this answer.
+   */
+  async confirmCallback(body, value) {
+    const o = options(value, 'confirmCallback options', REQUEST_OPTIONS);
+    const signal = signalOf(o);
+    return run(signal, async (call) => {
+      const hinted = await call.step((resolve, reject) => {
+        readCallback(body).then(resolve, reject);
+        return () => {};
+      });
+      return this.#fetchOnce(hinted.id, call);
+    });
+  }
+
+  async #createCall(kind, params, value) {
+    const o = options(value, 'create options', REQUEST_OPTIONS);
+    const signal = signalOf(o);
+    const body = paramsJson(params);
+    return run(signal, async (call) => JSON.parse(await this.#create(kind, params, body, call)));
+  }
+
+  /** The answer to one request, sent under the cap on requests in flight. */
+  #request(method, url, body, timeoutMs, call) {
+    return call.step((resolve) => {
+      const controller = new AbortController();
+      const headers = body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
+      const init = { method, headers, body };
+      this.#scheduler.limited(
+        (signal) => send(this.#scheduler, this.#fetch, url, init, timeoutMs, signal),
+        resolve,
+        controller,
+      );
+      return () => controller.abort();
+    });
+  }
+
+  /** The answer for task `id`, shared with every other wait asking for it now. */
+  #poll(id, timeoutMs, call) {
+    const url = `${this.#base}/v1/tasks/${encodeURIComponent(id)}`;
+    const init = { method: 'GET', headers: this.#headers };
+    return call.step((resolve) =>
+      this.#scheduler.share(id, (signal) => send(this.#scheduler, this.#fetch, url, init, timeoutMs, signal), resolve),
+    );
+  }
+
+  #sleep(ms, call) {
+    return call.step((resolve) => this.#scheduler.sleep(ms, resolve, true));
+  }
+
+  async #fetchOnce(id, call) {
+    const answer = await this.#poll(id, this.#requestTimeoutMs, call);
+    if (answer.status === 0) throw new NetworkError(answer.message, answer.cause);
+    check(core.readAnswer(answer.status, answer.statusText, answer.retryAfter, answer.body ?? undefined));
+    return JSON.parse(answer.body);
+  }
+
+  /**
+   * Creates a task and resolves with its JSON text. Repeated only after a 429 or when fetch
+   * threw before sending: a task is never created twice.
+   */
+  async #create(kind, params, body, call) {
+    check(core.checkCreate(kind, body));
+    const callbackUrl = params.callback_url;
+    if (typeof callbackUrl === 'string') {
+      const url = parseUrl(callbackUrl);
+      if (!url) throw new TypeError('"callback_url" is not a valid URL');
+      check(core.checkCallbackUrl(url.protocol, url.hostname));
+    }
+    const url = this.#base + core.createPath(kind);
+    for (let failures = 1; ; failures++) {
+      const paused = this.#scheduler.pausedUntil - Date.now();
+      if (paused > 0) await this.#sleep(Math.ceil(paused), call);
+      const answer = await this.#request('POST', url, body, this.#requestTimeoutMs, call);
+      const record = answer.status === 0
+        ? undefined
+        : core.readAnswer(answer.status, answer.statusText, answer.retryAfter, answer.body ?? undefined);
+      if (answer.status !== 0 && record === undefined) return answer.body;
+      const now = Date.now();
+      const delay = core.createRetry(failures, this.#maxRetries, answer.status, answer.retryAfter,
+        answer.unsent === true, now, Math.random());
+      if (delay < 0) throw record === undefined ? new NetworkError(answer.message, answer.cause) : fromRecord(record);
+      if (answer.status === 429) this.#scheduler.pause(now + delay);
+      await this.#sleep(delay, call);
+    }
+  }
+
+  /** Polls until the task ends; `onProgress` sees every changed observation. */
+  async #wait(id, pace, call, onProgress, created) {
+    let last;
+    for await (const task of this.#observe(id, pace, call, created)) {
+      last = task;
+      onProgress?.(task);
+    }
+    return last;
+  }
+
+  /**
+   * The observations of task `id`, one per change, until it completes; throws what the wait
+   * ends with. `created` is a create's answer to start from.
+   */
+  async *#observe(id, pace, call, created) {
+    const scheduler = this.#scheduler;
+    const wait = new core.Wait(pace.intervalMs, pace.minIntervalMs, pace.maxIntervalMs, pace.timeoutMs,
+      this.#maxRetries, this.#requestTimeoutMs, Date.now());
+    let cause;
+    try {
+      let step = created === undefined ? wait.next(Date.now(), scheduler.pausedUntil) : wait.seed(created, Date.now());
+      for (;;) {
+        if (step === FETCH) {
+          const answer = await this.#poll(id, wait.ms, call);
+          if (answer.status === 0) {
+            cause = answer.cause;
+            step = wait.failure(answer.message, Date.now(), Math.random());
+            continue;
+          }
+          step = wait.answer(answer.status, answer.statusText, answer.retryAfter, answer.body ?? undefined,
+            Date.now(), Math.random());
+          if (wait.pauseUntil > 0) scheduler.pause(wait.pauseUntil);
+          if (wait.reported) yield JSON.parse(answer.body);
+        } else if (step === WAIT) {
+          const ms = scheduler.hidden ? Math.max(wait.ms, pace.maxIntervalMs ?? DEFAULT_MAX_INTERVAL_MS) : wait.ms;
+          await this.#sleep(ms, call);
+          step = wait.next(Date.now(), scheduler.pausedUntil);
+        } else if (step === DONE) {
+          return;
+        } else {
+          throw fromRecord(wait.error(), cause);
+        }
+      }
+    } finally {
+      wait.free();
+    }
+  }
+}
+
+/**
+ * Reads and checks a callback body (a string, a parsed object or a `Request`) into the task
+ * it describes. EvoLink signs nothing: treat the result as a hint and confirm it with
+ * `client.confirmCallback` (or `getTask`) before acting on it.
+ */
+export async function parseTaskCallback(body) {
+  return readCallback(body);
+}
+
+async function readCallback(body) {
+  let text;
+  if (typeof body === 'string') {
+    text = body;
+  } else if (typeof body?.text === 'function') {
+    text = (await readText(body, MAX_BODY_BYTES)) ?? undefined; // undefined: over the limit
+  } else if (typeof body === 'object' && body !== null) {
+    try {
+      text = paramsJson(body);
+    } catch {
+      throw new InvalidResponseError('The callback body is not JSON');
+    }
+  } else {
+    throw new TypeError('a callback body is a string, an object or a Request');
+  }
+  check(core.readCallback(text));
+  return JSON.parse(text);
+}

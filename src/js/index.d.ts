@@ -1,0 +1,218 @@
+// The package's types, written by hand: the API is the JavaScript shell in src/js/client.js.
+
+/** A task status. Documented values are listed; any other string may arrive and means "still running". */
+export type TaskStatus = "pending" | "processing" | "completed" | "failed" | "cancelled" | (string & {});
+
+/** One entry of `result_data`, as seen on real responses. */
+export interface TaskResultData {
+    url?: string;
+    video_url?: string;
+    image_url?: string;
+    audio_url?: string;
+    stream_audio_url?: string;
+    title?: string;
+    duration?: number;
+    tags?: string | string[];
+    result_id?: string;
+    [field: string]: unknown;
+}
+
+/** A task object exactly as `GET /v1/tasks/{id}` returned it; unknown fields are kept. */
+export interface Task {
+    id: string;
+    object?: "video.generation.task" | "image.generation.task" | "audio.generation.task" | (string & {});
+    /** Unix seconds. */
+    created?: number;
+    model?: string;
+    status: TaskStatus;
+    /** 0..100. */
+    progress?: number;
+    /** Result URLs of a completed task. They expire 24 hours after generation: save them. */
+    results?: string[];
+    result_data?: TaskResultData[];
+    type?: "video" | "image" | "audio" | "text" | (string & {});
+    task_info?: {
+        can_cancel?: boolean;
+        /** Seconds; on creation and pending responses. */
+        estimated_time?: number;
+        video_duration?: number;
+        [field: string]: unknown;
+    };
+    /** Present on failed tasks. */
+    error?: { code?: string | number; message?: string; [field: string]: unknown };
+    usage?: { [field: string]: unknown };
+    [field: string]: unknown;
+}
+
+/** Options of `new EvoLinkClient(options)`. Every option is optional. */
+export interface ClientOptions {
+    /** Sent as `Authorization: Bearer <apiKey>`. Never ship a key to a browser: use a proxy. */
+    apiKey?: string;
+    /** Default `https://api.evolink.ai`. https, http to loopback, or a path relative to the page (`/evolink`). */
+    baseUrl?: string;
+    /** Extra request headers. */
+    headers?: Record<string, string>;
+    /** A fetch to use instead of the global one; it is called unbound. */
+    fetch?: (input: string, init: RequestInit) => Promise<Response>;
+    /** Longest time one request may take, in ms. Default 30000. */
+    requestTimeoutMs?: number;
+    /** Transient failures tolerated in a row during a wait. Default 3. */
+    maxRetries?: number;
+    /** Requests in flight at once, across all waits of this client. Default 6 (Cloudflare Workers' limit). */
+    maxConcurrentRequests?: number;
+}
+
+/** Options of `getTask`. */
+export interface RequestOptions {
+    /** Aborting rejects with `signal.reason` at once and cancels the request. */
+    signal?: AbortSignal;
+}
+
+/** Options of `watchTask`. */
+export interface WatchOptions extends RequestOptions {
+    /** Overall deadline in ms; then a `TimeoutError` carries the last observation. */
+    timeoutMs?: number;
+    /** A fixed pause between polls, in ms. Without it the pace is adaptive (planned from `estimated_time` and progress). */
+    intervalMs?: number;
+    /** Shortest adaptive pause, in ms. Default 1000. */
+    minIntervalMs?: number;
+    /** Longest adaptive pause, in ms, and the pace of a hidden page. Default 30000. */
+    maxIntervalMs?: number;
+}
+
+/** Options of `waitForTask`. */
+export interface WaitOptions extends WatchOptions {
+    /** Called with the first observation and on every change of status or progress. If it throws, the wait rejects with that. */
+    onProgress?: (task: Task) => void;
+}
+
+/** Parameters of `createImage` and `createAudio`: sent as they are, `model` required. */
+export interface CreateParams {
+    model: string;
+    prompt?: string;
+    /** HTTPS, at most 2048 characters, not a private or loopback address. Unsigned: confirm each callback. */
+    callback_url?: string;
+    [field: string]: unknown;
+}
+
+/** Parameters of `createVideo`. For Seedance 2.0 models the documented limits are checked before sending. */
+export interface VideoParams extends CreateParams {
+    model: "seedance-2.0-text-to-video" | "seedance-2.0-image-to-video" | "seedance-2.0-reference-to-video"
+    | "seedance-2.0-fast-text-to-video" | "seedance-2.0-fast-image-to-video" | "seedance-2.0-fast-reference-to-video"
+    | "seedance-2.0-mini-text-to-video" | "seedance-2.0-mini-image-to-video" | "seedance-2.0-mini-reference-to-video"
+    | (string & {});
+    prompt: string;
+    /** Seconds, 4..15 (default 5). */
+    duration?: number;
+    /** 1080p only on the standard tier. Default 720p. */
+    quality?: "480p" | "720p" | "1080p";
+    aspect_ratio?: "16:9" | "9:16" | "1:1" | "4:3" | "3:4" | "21:9" | "adaptive";
+    /** 1-2 for image-to-video, 0-9 for reference-to-video, none for text-to-video. */
+    image_urls?: string[];
+    /** Reference-to-video only, 0-3. */
+    video_urls?: string[];
+    /** Reference-to-video only, 0-3, not alone. */
+    audio_urls?: string[];
+    generate_audio?: boolean;
+}
+
+/** Base class of every error this package creates. */
+export declare class EvoLinkError extends Error {
+    /** A stable machine-readable code. */
+    readonly code: string;
+}
+
+/** A non-2xx answer from the API or a proxy in front of it. */
+export declare class ApiError extends EvoLinkError {
+    readonly name: "ApiError";
+    /** HTTP status. */
+    readonly status: number;
+    /** The body's `error.code` as a string, else `http_<status>`. */
+    readonly code: string;
+    readonly type: string | undefined;
+    readonly param: string | undefined;
+    readonly fallbackSuggestion: string | undefined;
+}
+
+/** The task ended as `failed` or `cancelled`. */
+export declare class TaskFailedError extends EvoLinkError {
+    readonly name: "TaskFailedError";
+    /** `task.error.code`, or `cancelled`. */
+    readonly code: string;
+    readonly task: Task;
+}
+
+/** The overall deadline (`timeoutMs`) passed. */
+export declare class TimeoutError extends EvoLinkError {
+    readonly name: "TimeoutError";
+    readonly code: "timeout";
+    /** The last observation, if any. */
+    readonly task: Task | undefined;
+}
+
+/** `fetch` failed, the connection broke, or a request timed out. */
+export declare class NetworkError extends EvoLinkError {
+    readonly name: "NetworkError";
+    readonly code: "network_error";
+    readonly cause: unknown;
+}
+
+/** A 2xx answer that is not a task object. */
+export declare class InvalidResponseError extends EvoLinkError {
+    readonly name: "InvalidResponseError";
+    readonly code: "invalid_response";
+}
+/**
+ * A client for EvoLink's task API.
+ */
+export class EvoLinkClient {
+    /**
+     * Confirms a callback: reads its body (see `parseTaskCallback`) and resolves with the task
+     * as `GET /v1/tasks/{id}` returns it now. A callback is unsigned: trust only this answer.
+     */
+    confirmCallback(body: string | object | Request, options?: RequestOptions): Promise<Task>;
+    /**
+     * Creates an audio task (`POST /v1/audios/generations`) and resolves with the pending task.
+     */
+    createAudio(params: CreateParams, options?: RequestOptions): Promise<Task>;
+    /**
+     * Creates an image task (`POST /v1/images/generations`) and resolves with the pending task.
+     */
+    createImage(params: CreateParams, options?: RequestOptions): Promise<Task>;
+    /**
+     * Creates a video task (`POST /v1/videos/generations`) and resolves with the pending task.
+     */
+    createVideo(params: VideoParams, options?: RequestOptions): Promise<Task>;
+    /**
+     * Creates a video task and waits for it: `createVideo` then `waitForTask` in one call.
+     * `onProgress` sees the created task first.
+     */
+    generateVideo(params: VideoParams, options?: WaitOptions): Promise<Task>;
+    /**
+     * Fetches a task once: `GET /v1/tasks/{id}`.
+     */
+    getTask(id: string, options?: RequestOptions): Promise<Task>;
+    /**
+     * Creates a client. Throws a `TypeError`/`RangeError` for bad options.
+     */
+    constructor(options?: ClientOptions);
+    /**
+     * Polls a task until it ends and resolves with the completed task.
+     */
+    waitForTask(id: string, options?: WaitOptions): Promise<Task>;
+    /**
+     * The observations of a task, one per change, as an async iterable.
+     */
+    watchTask(id: string, options?: WatchOptions): AsyncIterableIterator<Task>;
+    /**
+     * The resolved base URL.
+     */
+    readonly baseUrl: string;
+}
+
+/**
+ * Reads and checks a callback body (a string, a parsed object or a `Request`) into the task
+ * it describes. EvoLink signs nothing: treat the result as a hint and confirm it with
+ * `client.confirmCallback` (or `getTask`) before acting on it.
+ */
+export function parseTaskCallback(body: string | object | Request): Promise<Task>;
