@@ -12,7 +12,7 @@ setup:
 ## pkg: build the npm package into pkg/
 pkg: setup
 	@echo "==> building the wasm (release, size profile)"
-	cargo build --quiet --release --target wasm32-unknown-unknown
+	cargo build --quiet --release --target wasm32-unknown-unknown --features npm
 	rm -rf build/glue && wasm-bindgen $(WASM) --out-dir build/glue --target web --omit-default-module-path
 	$(BIN)/wasm-opt -Oz --strip-debug --strip-producers build/glue/evolink_tasks_bg.wasm -o pkg/evolink_tasks_bg.wasm
 	node scripts/build-pkg.mjs
@@ -26,7 +26,7 @@ lint:
 	@echo "==> cargo fmt, clippy (host and wasm32)"
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
-	cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --lib --features npm -- -D warnings
 
 test-native:
 	@echo "==> core tests (native)"

@@ -9,6 +9,7 @@ use crate::error::{ArgumentKind, Error};
 use crate::json::{Object, Value};
 use crate::schedule::{backoff_ms, retry_after_ms};
 use crate::validate::is_loopback_host;
+use alloc::vec::Vec;
 
 /// The longest `callback_url` the API accepts.
 pub const MAX_CALLBACK_URL_LEN: usize = 2048;
@@ -98,7 +99,7 @@ fn check_seedance(model: &Seedance<'_>, params: &Object) -> Result<(), Error> {
         let n = d
             .as_f64()
             .ok_or_else(|| type_error(&["\"duration\" must be a number of seconds"]))?;
-        if n.fract() != 0.0 || !(4.0..=15.0).contains(&n) {
+        if !crate::num::is_whole(n) || !(4.0..=15.0).contains(&n) {
             return Err(range_error(&[
                 "\"duration\" must be a whole number of seconds from 4 to 15",
             ]));

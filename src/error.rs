@@ -4,7 +4,10 @@
 //! natively; the JavaScript edge turns each variant into its own `Error` subclass. Messages never
 //! contain request headers, so an API key cannot leak through an error.
 
-use std::fmt;
+use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::fmt;
 
 use crate::json;
 use crate::task::Task;
@@ -144,7 +147,7 @@ impl Error {
         json::write_string(&mut out, &self.code());
         if let Error::Api(api) = self {
             out.push_str(",\"status\":");
-            out.push_str(&crate::decimal(api.status.into()));
+            out.push_str(&crate::num::decimal(api.status.into()));
             let fields = [
                 ("type", &api.kind),
                 ("param", &api.param),
@@ -174,7 +177,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,9 @@
 //! and keeps object keys in the order the server sent them, so a task handed back to a caller
 //! looks exactly like the body on the wire.
 
-use std::fmt;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
 
 /// Nesting deeper than this is refused, so hostile input cannot exhaust the stack.
 pub const MAX_DEPTH: usize = 64;
@@ -98,7 +100,7 @@ impl ParseError {
         [
             self.reason,
             " at byte ",
-            &crate::decimal(self.offset as i64),
+            &crate::num::decimal(self.offset as i64),
         ]
         .concat()
     }
@@ -110,11 +112,12 @@ impl fmt::Display for ParseError {
     }
 }
 
-impl std::error::Error for ParseError {}
+impl core::error::Error for ParseError {}
 
 /// Parses one JSON document; only white space may follow it.
 pub fn parse(text: &str) -> Result<Value, ParseError> {
     let mut reader = Reader {
+        text,
         bytes: text.as_bytes(),
         pos: 0,
     };
@@ -127,6 +130,7 @@ pub fn parse(text: &str) -> Result<Value, ParseError> {
 }
 
 struct Reader<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
 }
@@ -230,47 +234,62 @@ impl Reader<'_> {
         }
     }
 
-    fn digits(&mut self) -> usize {
+    /// Reads a run of digits into `decimal` (as fraction digits when `fraction`); returns how
+    /// many there were.
+    fn digits(&mut self, decimal: &mut Decimal, fraction: bool) -> usize {
         let start = self.pos;
-        while matches!(self.peek(), Some(b'0'..=b'9')) {
+        while let Some(d @ b'0'..=b'9') = self.peek() {
+            decimal.push(d - b'0', fraction);
             self.pos += 1;
         }
         self.pos - start
     }
 
     fn number(&mut self) -> Result<Value, ParseError> {
-        let start = self.pos;
-        if self.peek() == Some(b'-') {
+        let negative = self.peek() == Some(b'-');
+        if negative {
             self.pos += 1;
         }
+        let mut decimal = Decimal::default();
         let int_start = self.pos;
-        let int_digits = self.digits();
+        let int_digits = self.digits(&mut decimal, false);
         if int_digits == 0 || (int_digits > 1 && self.bytes.get(int_start) == Some(&b'0')) {
             return Err(self.error("invalid number"));
         }
         if self.peek() == Some(b'.') {
             self.pos += 1;
-            if self.digits() == 0 {
+            if self.digits(&mut decimal, true) == 0 {
                 return Err(self.error("invalid number"));
             }
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
             self.pos += 1;
-            if matches!(self.peek(), Some(b'+' | b'-')) {
+            let sign = match self.peek() {
+                Some(b'-') => -1,
+                Some(b'+') => 1,
+                _ => 0,
+            };
+            if sign != 0 {
                 self.pos += 1;
             }
-            if self.digits() == 0 {
+            let mut exponent: i32 = 0;
+            let start = self.pos;
+            while let Some(d @ b'0'..=b'9') = self.peek() {
+                exponent = exponent
+                    .saturating_mul(10)
+                    .saturating_add(i32::from(d - b'0'));
+                self.pos += 1;
+            }
+            if self.pos == start {
                 return Err(self.error("invalid number"));
             }
+            decimal.exponent =
+                decimal
+                    .exponent
+                    .saturating_add(if sign < 0 { -exponent } else { exponent });
         }
-        let text = self
-            .bytes
-            .get(start..self.pos)
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .ok_or_else(|| self.error("invalid number"))?;
-        text.parse::<f64>()
-            .map(Value::Number)
-            .map_err(|_| self.error("invalid number"))
+        let value = decimal.to_f64();
+        Ok(Value::Number(if negative { -value } else { value }))
     }
 
     fn hex4(&mut self) -> Result<u32, ParseError> {
@@ -329,11 +348,10 @@ impl Reader<'_> {
             while matches!(self.peek(), Some(b) if b != b'"' && b != b'\\' && b >= 0x20) {
                 self.pos += 1;
             }
-            // The input is a &str and we stop only at ASCII bytes, so this slice is valid UTF-8.
+            // We stop only at ASCII bytes, so both ends are character boundaries.
             let chunk = self
-                .bytes
+                .text
                 .get(start..self.pos)
-                .and_then(|b| std::str::from_utf8(b).ok())
                 .ok_or_else(|| self.error("invalid string"))?;
             out.push_str(chunk);
             match self.bump() {
@@ -343,6 +361,62 @@ impl Reader<'_> {
                 None => return Err(self.error("unterminated string")),
             }
         }
+    }
+}
+
+/// A number being read: `mantissa × 10^exponent`, from its first 19 significant digits.
+#[derive(Default)]
+struct Decimal {
+    mantissa: u64,
+    exponent: i32,
+}
+
+/// The powers of ten an `f64` holds exactly.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+impl Decimal {
+    fn push(&mut self, digit: u8, fraction: bool) {
+        if self.mantissa < 1_000_000_000_000_000_000 {
+            self.mantissa = self.mantissa * 10 + u64::from(digit);
+            if fraction {
+                self.exponent -= 1;
+            }
+        } else if !fraction {
+            self.exponent = self.exponent.saturating_add(1); // a digit past the 19th: dropped
+        }
+    }
+
+    /// The value as an `f64`. Exact (correctly rounded, as `JSON.parse` reads it) when the
+    /// mantissa fits in 53 bits and the exponent is within ±22: every number the API sends
+    /// (progress, seconds, timestamps, codes). Otherwise within a few units in the last place,
+    /// which is all the core needs: callers get tasks parsed by `JSON.parse` itself. This
+    /// keeps `core`'s exact float parser and its tables (about 15 KB of wasm) out.
+    fn to_f64(&self) -> f64 {
+        let mantissa = self.mantissa as f64;
+        if self.mantissa == 0 {
+            return 0.0;
+        }
+        let power = |e: i32| POW10.get(e.unsigned_abs() as usize).copied();
+        if self.mantissa <= 1 << 53 {
+            match power(self.exponent) {
+                Some(p) if self.exponent >= 0 => return mantissa * p,
+                Some(p) => return mantissa / p,
+                None => {}
+            }
+        }
+        // Past ±400 every mantissa has overflowed or underflowed: stop there.
+        let mut exponent = self.exponent.clamp(-400, 400);
+        let mut value = mantissa;
+        while exponent != 0 {
+            let step = exponent.clamp(-22, 22);
+            let p = power(step).unwrap_or(1.0);
+            value = if step > 0 { value * p } else { value / p };
+            exponent -= step;
+        }
+        value
     }
 }
 
@@ -389,6 +463,49 @@ mod tests {
             ])
         );
         assert_eq!(v.get("b").and_then(Value::as_str), Some("x\"é😀"));
+    }
+
+    #[test]
+    fn numbers_are_exact_on_the_fast_path_and_close_elsewhere() {
+        let number = |text: &str| match parse(text) {
+            Ok(Value::Number(n)) => n,
+            other => panic!("{text}: {other:?}"),
+        };
+        let exact = [
+            "0",
+            "-0",
+            "7",
+            "100",
+            "42.5",
+            "0.1",
+            "-2.5e1",
+            "1756817821",
+            "9007199254740992",
+            "123456789012345",
+            "1e22",
+            "1.5e-7",
+            "0.30000000000000004",
+        ];
+        for text in exact {
+            let expected: f64 = text.parse().expect("a number");
+            assert_eq!(number(text).to_bits(), expected.to_bits(), "{text}");
+        }
+        for text in [
+            "1e23",
+            "12345678901234567890123",
+            "4.9e-324",
+            "1e-400",
+            "2.2250738585072014e-308",
+        ] {
+            let (ours, theirs) = (number(text), text.parse::<f64>().expect("a number"));
+            assert!(
+                (ours - theirs).abs() <= 1e-14 * theirs.abs() || ours == theirs,
+                "{text}"
+            );
+        }
+        assert_eq!(number("1e400"), f64::INFINITY);
+        assert_eq!(number("-1e999999999999"), f64::NEG_INFINITY);
+        assert_eq!(number("1e-999999999999"), 0.0);
     }
 
     #[test]

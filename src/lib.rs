@@ -21,46 +21,26 @@
 //!
 //! Everything but `wasm` runs natively, so `cargo test` covers the logic in milliseconds.
 
+// The npm package's core needs no operating system: without std it carries no formatting or
+// panic machinery (see src/wasm.rs).
+#![cfg_attr(all(target_arch = "wasm32", feature = "npm"), no_std)]
+
+extern crate alloc;
+
 pub mod create;
 pub mod error;
 pub mod json;
+mod num;
 pub mod poller;
 pub mod response;
 pub mod schedule;
 pub mod task;
 pub mod validate;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "npm"))]
 pub mod wasm;
 
 pub use error::{ApiError, ArgumentKind, Error};
 pub use poller::{wait, Env, Watch};
 pub use schedule::Policy;
 pub use task::{FailureKind, Task, TaskError, TaskStatus};
-
-/// `n` in decimal: messages and codes need only this, and it keeps `core::fmt` out of the wasm.
-pub(crate) fn decimal(n: i64) -> String {
-    let mut digits = Vec::new();
-    let mut rest = n.unsigned_abs();
-    loop {
-        digits.push(b'0' + (rest % 10) as u8);
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if n < 0 {
-        digits.push(b'-');
-    }
-    digits.iter().rev().map(|&d| char::from(d)).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn decimal_writes_integers() {
-        for n in [0, 7, 10, 429, -15, i64::MAX, i64::MIN] {
-            assert_eq!(super::decimal(n), n.to_string());
-        }
-    }
-}

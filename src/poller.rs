@@ -6,7 +6,9 @@
 //! those steps out. Tests drive it with a scripted transport and a recording sleeper, so no real
 //! time passes, and the JavaScript edge drives it with `fetch` and `setTimeout`.
 
-use std::future::Future;
+use alloc::boxed::Box;
+use alloc::string::String;
+use core::future::Future;
 
 use crate::error::Error;
 use crate::schedule::{backoff_ms, retry_after_ms, Forecast, Pace, Policy};
@@ -88,12 +90,15 @@ impl Poller {
     /// the client is paused until `paused_until` (after a 429 seen by any of its waits).
     pub fn after_wait(&self, now: f64, paused_until: f64) -> Step {
         if paused_until > now {
-            return self.wait((paused_until - now).ceil() as u64, now);
+            return self.wait(crate::num::ceil(paused_until - now) as u64, now);
         }
         match self.remaining(now) {
             Some(left) if left <= 0.0 => self.timeout(),
             Some(left) => Step::Fetch {
-                timeout_ms: self.policy.request_timeout_ms.min(left.ceil() as u64),
+                timeout_ms: self
+                    .policy
+                    .request_timeout_ms
+                    .min(crate::num::ceil(left) as u64),
             },
             None => Step::Fetch {
                 timeout_ms: self.policy.request_timeout_ms,
@@ -105,7 +110,7 @@ impl Poller {
     fn wait(&self, ms: u64, now: f64) -> Step {
         match self.remaining(now) {
             Some(left) if left <= 0.0 => self.timeout(),
-            Some(left) => Step::Wait(ms.min(left.ceil() as u64)),
+            Some(left) => Step::Wait(ms.min(crate::num::ceil(left) as u64)),
             None => Step::Wait(ms),
         }
     }
@@ -301,9 +306,9 @@ pub async fn wait<E: Env>(
 mod tests {
     use super::*;
     use crate::json::parse;
+    use alloc::rc::Rc;
     use std::cell::RefCell;
     use std::collections::VecDeque;
-    use std::rc::Rc;
 
     /// A scripted transport, a recording sleeper and a virtual clock.
     #[derive(Clone, Default)]

@@ -6,6 +6,9 @@
 use crate::error::{ApiError, Error};
 use crate::json::{self, Value};
 use crate::task::Task;
+use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
+use alloc::string::String;
 
 /// Bodies larger than this (1 MiB) are refused without being parsed.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -72,8 +75,8 @@ pub fn api_error(answer: Answer<'_>) -> ApiError {
     let object = error.filter(|e| e.as_object().is_some());
     let code = match object.and_then(|e| e.get("code")) {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
-        Some(Value::Number(n)) if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 => {
-            Some(crate::decimal(*n as i64))
+        Some(Value::Number(n)) if crate::num::is_whole(*n) && n.abs() < 1e15 => {
+            Some(crate::num::decimal(*n as i64))
         }
         _ => None,
     };
@@ -83,14 +86,14 @@ pub fn api_error(answer: Answer<'_>) -> ApiError {
         .or_else(|| (!answer.status_text.trim().is_empty()).then(|| answer.status_text.to_owned()));
     let fallback = || {
         let mut s = String::from("HTTP ");
-        s.push_str(&crate::decimal(status.into()));
+        s.push_str(&crate::num::decimal(status.into()));
         s
     };
     ApiError {
         status,
         code: code.unwrap_or_else(|| {
             let mut s = String::from("http_");
-            s.push_str(&crate::decimal(status.into()));
+            s.push_str(&crate::num::decimal(status.into()));
             s
         }),
         message: message.unwrap_or_else(fallback),

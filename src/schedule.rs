@@ -186,7 +186,8 @@ const MONTHS: [&str; 12] = [
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the HTTP date format servers send.
 fn http_date_unix_ms(value: &str) -> Option<f64> {
-    let (_, rest) = value.split_once(", ")?;
+    let (_, rest) = value.split_once(',')?;
+    let rest = rest.strip_prefix(' ')?;
     let mut parts = rest.split(' ');
     let day: i64 = parts.next()?.parse().ok()?;
     let month_name = parts.next()?;

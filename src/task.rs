@@ -5,7 +5,10 @@
 //! kept as sent ([`Task::json`]), unknown fields included: JavaScript callers get it through one
 //! `JSON.parse`, Rust callers through [`Task::raw`].
 
-use std::rc::Rc;
+use alloc::borrow::ToOwned;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use crate::json::{Object, Value};
 
@@ -152,8 +155,8 @@ impl NotATask {
 fn code_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 => {
-            Some(crate::decimal(*n as i64))
+        Value::Number(n) if crate::num::is_whole(*n) && n.abs() < 1e15 => {
+            Some(crate::num::decimal(*n as i64))
         }
         _ => None,
     }
@@ -161,7 +164,7 @@ fn code_string(v: &Value) -> Option<String> {
 
 fn seconds(v: Option<&Value>) -> Option<u32> {
     let n = v?.as_f64()?;
-    (n >= 0.0).then(|| n.min(u32::MAX as f64).round() as u32)
+    (n >= 0.0).then(|| crate::num::round(n.min(u32::MAX as f64)) as u32)
 }
 
 impl Task {
@@ -183,7 +186,7 @@ impl Task {
         let progress = raw
             .get("progress")
             .and_then(Value::as_f64)
-            .map(|p| crate::schedule::within(p, 0.0, 100.0).round() as u8);
+            .map(|p| crate::num::round(crate::schedule::within(p, 0.0, 100.0)) as u8);
         let estimated_time = seconds(raw.get("task_info").and_then(|i| i.get("estimated_time")));
         let error = raw
             .get("error")

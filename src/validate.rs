@@ -4,6 +4,9 @@
 //! which the JavaScript edge throws as a `TypeError` or `RangeError`.
 
 use crate::error::{ArgumentKind, Error};
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// The longest task id accepted.
 pub const MAX_TASK_ID_LEN: usize = 256;

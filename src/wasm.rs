@@ -7,6 +7,9 @@
 //! (`{"name":"ApiError","message":…,"code":…}`) that `src/js/errors.js` turns into the
 //! package's `Error` subclass.
 
+use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
+use alloc::string::String;
 use wasm_bindgen::prelude::*;
 
 use crate::create::{self, Kind};
@@ -16,6 +19,18 @@ use crate::poller::{Poller, Step};
 use crate::response::{self, Answer};
 use crate::schedule::{Pace, Policy, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MIN_INTERVAL_MS};
 use crate::validate;
+
+/// The allocator: TLSF, constant-time and about 1 KB of code (dlmalloc is about 7 KB).
+#[global_allocator]
+static ALLOCATOR: rlsf::SmallGlobalTlsf = rlsf::SmallGlobalTlsf::new();
+
+/// A panic cannot happen on a checked path (the lints forbid `unwrap`, indexing and the like);
+/// should one happen anyway, the wasm traps and the shell's call throws. Ignoring the message
+/// keeps `core::fmt` out of the binary.
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 /// What the shell does after a call on [`Wait`]: the values of `Wait::step` codes.
 mod code {
