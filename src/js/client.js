@@ -146,12 +146,12 @@ function abortReason(signal) {
   return error;
 }
 
-/** The end of a `watchTask` iterator: a pending `next()` resolves as done. */
+/** Why a poll was stopped without an error: its wait settled, or its iterator was closed. */
 const ENDED = Symbol('ended');
 
 /**
- * The lifetime of one call: its caller's signal (one listener, removed by `end`), and the one
- * step it is waiting on (a pause or a request), undone when the call is stopped.
+ * The lifetime of a one-off call (get, create, confirm): its caller's signal (one listener,
+ * removed by `end`) and the one step it is waiting on, undone when the signal aborts.
  */
 class Call {
   constructor(signal) {
@@ -208,45 +208,194 @@ async function run(signal, work) {
   }
 }
 
+/** `JSON.parse`, for a body the core has already read as JSON. */
+function parse(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidResponseError('The body is not JSON');
+  }
+}
+
+// ---- Polling ----
+
+/**
+ * One wait on one task: the core's `Wait` decides each step, this carries it out. A poll is its
+ * own timer target (`wake`), request sender (`send`) and request waiter (`deliver`), so a task
+ * waiting costs a few small objects, not a chain of promises and closures.
+ *
+ * It runs in one of two ways: `all(onProgress)` runs it to the end, calling `onProgress` with
+ * each change (`waitForTask`); `next()` runs it until the next change (`watchTask`).
+ */
+class Poll {
+  constructor(context, id, pace, signal, created) {
+    if (signal?.aborted) throw abortReason(signal);
+    this.context = context;
+    this.id = id;
+    this.hiddenMs = pace.maxIntervalMs ?? DEFAULT_MAX_INTERVAL_MS;
+    this.wait = new core.Wait(pace.intervalMs, pace.minIntervalMs, pace.maxIntervalMs, pace.timeoutMs,
+      context.maxRetries, context.requestTimeoutMs, Date.now());
+    this.step = created === undefined
+      ? this.wait.next(Date.now(), context.scheduler.pausedUntil)
+      : this.wait.seed(created, Date.now());
+    this.timer = null; // the pause in progress
+    this.flight = null; // the request in progress
+    this.cause = undefined; // what fetch threw last, for NetworkError.cause
+    this.resolve = null; // the pending `all()` or `next()`
+    this.reject = null;
+    this.onProgress = undefined; // with `all()`: called with each change
+    this.running = false; // true with `all()`: a change does not stop the poll
+    this.stopped = undefined; // why it ended, once it has
+    this.signal = signal;
+    if (signal !== undefined) {
+      this.onAbort = () => this.stop(abortReason(signal));
+      signal.addEventListener('abort', this.onAbort);
+    }
+  }
+
+  /** Runs to the end: resolves with the completed task, or rejects with the error. */
+  all(onProgress) {
+    this.onProgress = onProgress;
+    this.running = true;
+    return this.next();
+  }
+
+  /**
+   * The next changed observation, or undefined once the task has completed; rejects with the
+   * error the wait ends with (once; then undefined).
+   */
+  next() {
+    return new Promise((resolve, reject) => {
+      if (this.stopped !== undefined) {
+        const reason = this.stopped;
+        this.stopped = ENDED;
+        return reason === ENDED ? resolve(undefined) : reject(reason);
+      }
+      this.resolve = resolve;
+      this.reject = reject;
+      this.run();
+    });
+  }
+
+  /** Carries out the current step: a request, a pause, or the end. */
+  run() {
+    const scheduler = this.context.scheduler;
+    if (this.step === FETCH) {
+      this.flight = scheduler.share(this.id, this);
+    } else if (this.step === WAIT) {
+      const ms = scheduler.hidden ? Math.max(this.wait.ms, this.hiddenMs) : this.wait.ms;
+      this.timer = scheduler.sleep(ms, this, true);
+    } else if (this.step === DONE) {
+      this.end(ENDED);
+    } else {
+      this.end(fromRecord(this.wait.error(), this.cause));
+    }
+  }
+
+  /** The pause is over. */
+  wake() {
+    this.timer = null;
+    this.step = this.wait.next(Date.now(), this.context.scheduler.pausedUntil);
+    this.run();
+  }
+
+  /** Sends the GET for a flight this poll started. */
+  send(controller) {
+    const { base, scheduler, fetch, headers } = this.context;
+    const url = `${base}/v1/tasks/${encodeURIComponent(this.id)}`;
+    return send(scheduler, fetch, url, { method: 'GET', headers }, this.wait.ms, controller);
+  }
+
+  /** The answer to the GET. */
+  deliver(answer) {
+    this.flight = null;
+    const wait = this.wait;
+    if (answer.status === 0) {
+      this.cause = answer.cause;
+      this.step = wait.failure(answer.message, Date.now(), Math.random());
+      return this.run();
+    }
+    this.step = wait.answer(answer.status, answer.statusText, answer.retryAfter, answer.body ?? undefined,
+      Date.now(), Math.random());
+    if (wait.pauseUntil > 0) this.context.scheduler.pause(wait.pauseUntil);
+    if (!wait.reported) return this.run();
+    let task;
+    try {
+      task = parse(answer.body);
+      if (!this.running) {
+        const resolve = this.resolve;
+        this.resolve = this.reject = null;
+        return resolve(task);
+      }
+      const onProgress = this.onProgress; // called unbound: it must not see this poll
+      if (onProgress !== undefined) onProgress(task);
+    } catch (error) {
+      return this.end(error); // a throwing onProgress ends the wait with what it threw
+    }
+    // A completed task is always a change: the end of `all()` resolves with it.
+    if (this.step === DONE) this.end(ENDED, task);
+    else this.run();
+  }
+
+  /** Stops the poll with `reason` (or ENDED): the step in progress is undone. */
+  stop(reason) {
+    const scheduler = this.context.scheduler;
+    if (this.timer !== null) scheduler.cancel(this.timer);
+    if (this.flight !== null) scheduler.leave(this.flight, this);
+    this.timer = this.flight = null;
+    this.end(reason);
+  }
+
+  /** Ends the poll once: frees the core's wait, settles a pending `all()` or `next()`. */
+  end(reason, task) {
+    if (this.stopped !== undefined) return;
+    this.stopped = reason;
+    this.wait.free();
+    if (this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+    const { resolve, reject } = this;
+    this.resolve = this.reject = null;
+    if (resolve !== null) {
+      this.stopped = ENDED;
+      if (reason === ENDED) resolve(task);
+      else reject(reason);
+    }
+  }
+}
+
 // ---- The client ----
 
 /** A client for EvoLink's task API. */
 export class EvoLinkClient {
-  #base;
-  #headers;
-  #fetch;
-  #requestTimeoutMs;
-  #maxRetries;
-  #scheduler;
+  /** What requests and polls share: `{ base, headers, fetch, requestTimeoutMs, maxRetries, scheduler }`. */
+  #context;
 
   /** Creates a client. Throws a `TypeError`/`RangeError` for bad options. */
   constructor(value) {
     const o = options(value, 'EvoLinkClient options', CLIENT_OPTIONS);
     const apiKey = optional(o, 'apiKey', 'string', 'a string');
     const baseUrl = optional(o, 'baseUrl', 'string', 'a string');
-    const headers = headersOf(o);
+    const extra = headersOf(o);
     const fetch = optional(o, 'fetch', 'function', 'a function') ?? globalThis.fetch;
-    this.#requestTimeoutMs = whole(o, 'requestTimeoutMs', 1) ?? 30_000;
-    this.#maxRetries = Math.min(whole(o, 'maxRetries', 0) ?? 3, 2 ** 32 - 1);
+    const requestTimeoutMs = whole(o, 'requestTimeoutMs', 1) ?? 30_000;
+    const maxRetries = Math.min(whole(o, 'maxRetries', 0) ?? 3, 2 ** 32 - 1);
     const maxInFlight = Math.min(whole(o, 'maxConcurrentRequests', 1) ?? 6, 2 ** 20);
-    this.#base = baseUrlOf(baseUrl ?? DEFAULT_BASE_URL);
+    const base = baseUrlOf(baseUrl ?? DEFAULT_BASE_URL);
     if (typeof fetch !== 'function') {
       throw new TypeError('this runtime has no global fetch; pass one as the fetch option');
     }
-    this.#fetch = fetch;
-    this.#headers = { accept: 'application/json', ...headers };
+    const headers = { accept: 'application/json', ...extra };
     if (apiKey !== undefined) {
-      for (const name of Object.keys(this.#headers)) {
-        if (name.toLowerCase() === 'authorization') delete this.#headers[name];
+      for (const name of Object.keys(headers)) {
+        if (name.toLowerCase() === 'authorization') delete headers[name];
       }
-      this.#headers.authorization = `Bearer ${apiKey}`;
+      headers.authorization = `Bearer ${apiKey}`;
     }
-    this.#scheduler = new Scheduler(maxInFlight);
+    this.#context = { base, headers, fetch, requestTimeoutMs, maxRetries, scheduler: new Scheduler(maxInFlight) };
   }
 
   /** The resolved base URL. */
   get baseUrl() {
-    return this.#base;
+    return this.#context.base;
   }
 
   /** Fetches a task once: `GET /v1/tasks/{id}`. */
@@ -264,7 +413,7 @@ export class EvoLinkClient {
     const signal = signalOf(o);
     const pace = paceOf(o);
     taskId(id);
-    return run(signal, (call) => this.#wait(id, pace, call, onProgress));
+    return new Poll(this.#context, id, pace, signal).all(onProgress);
   }
 
   /** The observations of a task, one per change, as an async iterable. */
@@ -273,24 +422,26 @@ export class EvoLinkClient {
     const signal = signalOf(o);
     const pace = paceOf(o);
     taskId(id);
-    let call;
-    const observations = (async function* (client) {
-      call = new Call(signal);
-      try {
-        yield* client.#observe(id, pace, call);
-      } finally {
-        call.end();
-      }
-    })(this);
+    const context = this.#context;
+    let poll;
+    let closed = false;
+    const step = () => {
+      if (closed) return DONE_RESULT;
+      poll ??= new Poll(context, id, pace, signal);
+      return poll.next().then((task) => (task === undefined ? DONE_RESULT : { done: false, value: task }));
+    };
+    // Calls to next() are chained, so an impatient caller still sees every change in order.
+    let queue = Promise.resolve();
     return {
-      next: () =>
-        observations.next().catch((error) => {
-          if (error === ENDED) return { done: true, value: undefined };
-          throw error;
-        }),
-      return: (value) => {
-        call?.stop(ENDED);
-        return observations.return(value).catch(() => ({ done: true, value }));
+      next() {
+        const result = queue.then(step);
+        queue = result.catch(() => {});
+        return result;
+      },
+      return(value) {
+        closed = true;
+        poll?.stop(ENDED);
+        return Promise.resolve({ done: true, value });
       },
       [Symbol.asyncIterator]() {
         return this;
@@ -323,12 +474,10 @@ export class EvoLinkClient {
     const signal = signalOf(o);
     const pace = paceOf(o);
     const body = paramsJson(params);
-    return run(signal, async (call) => {
-      const created = await this.#create('video', params, body, call);
-      const task = JSON.parse(created);
-      onProgress?.(task);
-      return this.#wait(task.id, pace, call, onProgress, created);
-    });
+    const created = await run(signal, (call) => this.#create('video', params, body, call));
+    const task = parse(created);
+    onProgress?.(task);
+    return new Poll(this.#context, task.id, pace, signal, created).all(onProgress);
   }
 
   /**
@@ -351,42 +500,24 @@ export class EvoLinkClient {
     const o = options(value, 'create options', REQUEST_OPTIONS);
     const signal = signalOf(o);
     const body = paramsJson(params);
-    return run(signal, async (call) => JSON.parse(await this.#create(kind, params, body, call)));
+    return run(signal, async (call) => parse(await this.#create(kind, params, body, call)));
   }
 
-  /** The answer to one request, sent under the cap on requests in flight. */
-  #request(method, url, body, timeoutMs, call) {
-    return call.step((resolve) => {
-      const controller = new AbortController();
-      const headers = body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
-      const init = { method, headers, body };
-      this.#scheduler.limited(
-        (signal) => send(this.#scheduler, this.#fetch, url, init, timeoutMs, signal),
-        resolve,
-        controller,
-      );
-      return () => controller.abort();
-    });
-  }
-
-  /** The answer for task `id`, shared with every other wait asking for it now. */
-  #poll(id, timeoutMs, call) {
-    const url = `${this.#base}/v1/tasks/${encodeURIComponent(id)}`;
-    const init = { method: 'GET', headers: this.#headers };
-    return call.step((resolve) =>
-      this.#scheduler.share(id, (signal) => send(this.#scheduler, this.#fetch, url, init, timeoutMs, signal), resolve),
-    );
-  }
-
-  #sleep(ms, call) {
-    return call.step((resolve) => this.#scheduler.sleep(ms, resolve, true));
-  }
-
+  /** One GET of task `id` (shared with the polls asking for it now), as a task or an error. */
   async #fetchOnce(id, call) {
-    const answer = await this.#poll(id, this.#requestTimeoutMs, call);
+    const { base, scheduler, fetch, headers, requestTimeoutMs } = this.#context;
+    const url = `${base}/v1/tasks/${encodeURIComponent(id)}`;
+    const answer = await call.step((resolve) => {
+      const waiter = {
+        send: (controller) => send(scheduler, fetch, url, { method: 'GET', headers }, requestTimeoutMs, controller),
+        deliver: resolve,
+      };
+      const flight = scheduler.share(id, waiter);
+      return () => scheduler.leave(flight, waiter);
+    });
     if (answer.status === 0) throw new NetworkError(answer.message, answer.cause);
     check(core.readAnswer(answer.status, answer.statusText, answer.retryAfter, answer.body ?? undefined));
-    return JSON.parse(answer.body);
+    return parse(answer.body);
   }
 
   /**
@@ -401,72 +532,39 @@ export class EvoLinkClient {
       if (!url) throw new TypeError('"callback_url" is not a valid URL');
       check(core.checkCallbackUrl(url.protocol, url.hostname));
     }
-    const url = this.#base + core.createPath(kind);
+    const { base, scheduler, fetch, requestTimeoutMs, maxRetries } = this.#context;
+    const url = base + core.createPath(kind);
+    const headers = { ...this.#context.headers, 'content-type': 'application/json' };
+    const sender = {
+      send: (controller) => send(scheduler, fetch, url, { method: 'POST', headers, body }, requestTimeoutMs, controller),
+    };
+    const sleep = (ms) => call.step((resolve) => {
+      const timer = scheduler.sleep(ms, { wake: resolve });
+      return () => scheduler.cancel(timer);
+    });
     for (let failures = 1; ; failures++) {
-      const paused = this.#scheduler.pausedUntil - Date.now();
-      if (paused > 0) await this.#sleep(Math.ceil(paused), call);
-      const answer = await this.#request('POST', url, body, this.#requestTimeoutMs, call);
+      const paused = scheduler.pausedUntil - Date.now();
+      if (paused > 0) await sleep(Math.ceil(paused));
+      const answer = await call.step((resolve) => {
+        const waiter = { deliver: resolve };
+        const flight = scheduler.request(sender, undefined, waiter);
+        return () => scheduler.leave(flight, waiter);
+      });
       const record = answer.status === 0
         ? undefined
         : core.readAnswer(answer.status, answer.statusText, answer.retryAfter, answer.body ?? undefined);
       if (answer.status !== 0 && record === undefined) return answer.body;
       const now = Date.now();
-      const delay = core.createRetry(failures, this.#maxRetries, answer.status, answer.retryAfter,
+      const delay = core.createRetry(failures, maxRetries, answer.status, answer.retryAfter,
         answer.unsent === true, now, Math.random());
       if (delay < 0) throw record === undefined ? new NetworkError(answer.message, answer.cause) : fromRecord(record);
-      if (answer.status === 429) this.#scheduler.pause(now + delay);
-      await this.#sleep(delay, call);
-    }
-  }
-
-  /** Polls until the task ends; `onProgress` sees every changed observation. */
-  async #wait(id, pace, call, onProgress, created) {
-    let last;
-    for await (const task of this.#observe(id, pace, call, created)) {
-      last = task;
-      onProgress?.(task);
-    }
-    return last;
-  }
-
-  /**
-   * The observations of task `id`, one per change, until it completes; throws what the wait
-   * ends with. `created` is a create's answer to start from.
-   */
-  async *#observe(id, pace, call, created) {
-    const scheduler = this.#scheduler;
-    const wait = new core.Wait(pace.intervalMs, pace.minIntervalMs, pace.maxIntervalMs, pace.timeoutMs,
-      this.#maxRetries, this.#requestTimeoutMs, Date.now());
-    let cause;
-    try {
-      let step = created === undefined ? wait.next(Date.now(), scheduler.pausedUntil) : wait.seed(created, Date.now());
-      for (;;) {
-        if (step === FETCH) {
-          const answer = await this.#poll(id, wait.ms, call);
-          if (answer.status === 0) {
-            cause = answer.cause;
-            step = wait.failure(answer.message, Date.now(), Math.random());
-            continue;
-          }
-          step = wait.answer(answer.status, answer.statusText, answer.retryAfter, answer.body ?? undefined,
-            Date.now(), Math.random());
-          if (wait.pauseUntil > 0) scheduler.pause(wait.pauseUntil);
-          if (wait.reported) yield JSON.parse(answer.body);
-        } else if (step === WAIT) {
-          const ms = scheduler.hidden ? Math.max(wait.ms, pace.maxIntervalMs ?? DEFAULT_MAX_INTERVAL_MS) : wait.ms;
-          await this.#sleep(ms, call);
-          step = wait.next(Date.now(), scheduler.pausedUntil);
-        } else if (step === DONE) {
-          return;
-        } else {
-          throw fromRecord(wait.error(), cause);
-        }
-      }
-    } finally {
-      wait.free();
+      if (answer.status === 429) scheduler.pause(now + delay);
+      await sleep(delay);
     }
   }
 }
+
+const DONE_RESULT = Object.freeze({ done: true, value: undefined });
 
 /**
  * Reads and checks a callback body (a string, a parsed object or a `Request`) into the task
@@ -493,5 +591,5 @@ async function readCallback(body) {
     throw new TypeError('a callback body is a string, an object or a Request');
   }
   check(core.readCallback(text));
-  return JSON.parse(text);
+  return parse(text);
 }

@@ -6,9 +6,10 @@
 // - a cap on requests in flight, and a client-wide pause after a 429;
 // - in a page, a poll at once when the tab is shown again or the network comes back.
 //
-// Everything takes a callback and returns a function that undoes it, so a wait that is aborted
-// leaves nothing behind: its pause leaves the queue (the timer is cleared when nothing waits),
-// its share of a request is given up.
+// Timers and requests call back objects (`target.wake()`, `waiter.deliver(answer)`) rather
+// than closures, so ten thousand waiting tasks cost little memory. Everything can be undone:
+// a cancelled timer leaves the queue (the timer is cleared when nothing waits), and a request
+// whose last waiter leaves is aborted.
 
 const COALESCE_MS = 10;
 const MAX_DELAY_MS = 2 ** 31 - 1; // what setTimeout can hold
@@ -17,7 +18,7 @@ const hidden = () => globalThis.document?.visibilityState === 'hidden';
 
 export class Scheduler {
   constructor(maxInFlight) {
-    /** Pending timers `{ due, seq, wake, early }`, a min-heap; cancelled ones have no `wake`. */
+    /** Pending timers `{ due, seq, target, early }`, a min-heap; cancelled ones have no target. */
     this.heap = [];
     this.live = 0;
     this.seq = 0;
@@ -27,9 +28,9 @@ export class Scheduler {
     this.onWake = () => hidden() || this.fire(true);
     this.listening = false;
     this.free = maxInFlight;
-    /** Requests waiting for a free slot: `{ start, signal }`. */
+    /** Flights waiting for a free slot. */
     this.line = [];
-    /** The request in flight for each task id: `{ waiters, controller }`. */
+    /** The flight of each task id. */
     this.flights = new Map();
     /** After a 429, no request of this client starts before this time (ms since the epoch). */
     this.pausedUntil = 0;
@@ -46,21 +47,25 @@ export class Scheduler {
   }
 
   /**
-   * Calls `wake` after `ms`. An `early` timer (a pause between polls, not a deadline) also
-   * ends when the page is shown again or the network comes back. Returns the cancel function.
+   * Calls `target.wake()` after `ms`. An `early` timer (a pause between polls, not a deadline)
+   * also ends when the page is shown again or the network comes back. Returns the timer, for
+   * `cancel`.
    */
-  sleep(ms, wake, early = false) {
-    const entry = { due: Date.now() + ms, seq: this.seq++, wake, early };
-    push(this.heap, entry);
+  sleep(ms, target, early = false) {
+    const timer = { due: Date.now() + ms, seq: this.seq++, target, early };
+    push(this.heap, timer);
     this.live++;
     this.arm();
-    return () => {
-      if (entry.wake) {
-        entry.wake = null;
-        this.live--;
-        this.arm();
-      }
-    };
+    return timer;
+  }
+
+  /** Cancels a timer that has not fired. */
+  cancel(timer) {
+    if (timer.target !== null) {
+      timer.target = null;
+      this.live--;
+      this.arm();
+    }
   }
 
   /** Wakes the timers that are due (or, with `early`, every early one), then re-arms. */
@@ -69,24 +74,24 @@ export class Scheduler {
     this.armedFor = Infinity;
     const now = Date.now() + COALESCE_MS;
     const ready = [];
-    const take = (entry) => {
-      ready.push(entry.wake);
-      entry.wake = null;
+    const take = (timer) => {
+      ready.push(timer.target);
+      timer.target = null;
       this.live--;
     };
-    if (early) for (const entry of this.heap) if (entry.wake && entry.early) take(entry);
+    if (early) for (const timer of this.heap) if (timer.target !== null && timer.early) take(timer);
     while (this.heap.length > 0 && this.heap[0].due <= now) {
-      const entry = pop(this.heap);
-      if (entry.wake) take(entry);
+      const timer = pop(this.heap);
+      if (timer.target !== null) take(timer);
     }
     this.arm();
-    for (const wake of ready) wake();
+    for (const target of ready) target.wake();
   }
 
   /** Makes the armed timer (and the page listeners) match what is pending: none when nothing is. */
   arm() {
     const heap = this.heap;
-    while (heap.length > 0 && !heap[0].wake) pop(heap);
+    while (heap.length > 0 && heap[0].target === null) pop(heap);
     this.listen(this.live > 0);
     if (this.live === 0) {
       heap.length = 0;
@@ -114,61 +119,67 @@ export class Scheduler {
     globalThis[method]?.('online', this.onWake);
   }
 
-  /**
-   * Runs `start(signal)` (which resolves with an answer and never rejects) once fewer than
-   * the cap are in flight, and calls `done` with its answer. `controller` aborts it, waiting
-   * or running.
-   */
-  limited(start, done, controller) {
-    const run = () => {
-      this.free--;
-      start(controller.signal).then((answer) => {
-        this.free++;
-        this.next();
-        done(answer);
-      });
-    };
-    if (this.free > 0) run();
-    else this.line.push({ run, signal: controller.signal });
-  }
-
-  /** Starts the next request in line that still has someone waiting for it. */
-  next() {
-    while (this.free > 0 && this.line.length > 0) {
-      const { run, signal } = this.line.shift();
-      if (!signal.aborted) run();
-    }
-  }
+  // A *flight* is one request and the waiters that want its answer: `{ id, sender, controller,
+  // waiters, done }`. `sender.send(controller)` sends it (resolving with an answer, never
+  // rejecting); each waiter's `deliver(answer)` receives the answer.
 
   /**
-   * Calls `deliver` with the answer for task `id`: joins the request in flight for it, or
-   * starts one with `send(signal)`. Returns the function that gives up this share; the last
-   * share given up aborts the request.
+   * Joins `waiter` to the request in flight for task `id`, or starts one with `waiter` as its
+   * sender. Returns the flight, for `leave`.
    */
-  share(id, send, deliver) {
+  share(id, waiter) {
     let flight = this.flights.get(id);
     if (flight === undefined) {
-      const controller = new AbortController();
-      const started = { waiters: [], controller };
-      this.flights.set(id, started);
-      this.limited(send, (answer) => {
-        if (this.flights.get(id) === started) this.flights.delete(id);
-        for (const waiter of started.waiters) waiter(answer);
-      }, controller);
-      flight = started;
+      flight = this.request(waiter, id);
+      this.flights.set(id, flight);
     }
-    const joined = flight;
-    joined.waiters.push(deliver);
-    return () => {
-      const at = joined.waiters.indexOf(deliver);
-      if (at === -1) return;
-      joined.waiters.splice(at, 1);
-      if (joined.waiters.length === 0) {
-        if (this.flights.get(id) === joined) this.flights.delete(id);
-        joined.controller.abort();
-        this.next();
-      }
-    };
+    flight.waiters.push(waiter);
+    return flight;
+  }
+
+  /**
+   * Sends a request of `sender` once fewer than the cap are in flight; joins `waiter` to it
+   * when given. Returns the flight, for `leave`.
+   */
+  request(sender, id, waiter) {
+    const flight = { id, sender, controller: new AbortController(), waiters: [], done: false };
+    if (waiter !== undefined) flight.waiters.push(waiter);
+    if (this.free > 0) this.start(flight);
+    else this.line.push(flight);
+    return flight;
+  }
+
+  /** Gives up `waiter`'s share of `flight`; the last one to leave aborts the request. */
+  leave(flight, waiter) {
+    const at = flight.waiters.indexOf(waiter);
+    if (at === -1) return;
+    flight.waiters.splice(at, 1);
+    if (flight.waiters.length === 0 && !flight.done) {
+      flight.done = true;
+      if (this.flights.get(flight.id) === flight) this.flights.delete(flight.id);
+      flight.controller.abort();
+      this.next();
+    }
+  }
+
+  start(flight) {
+    this.free--;
+    flight.sender.send(flight.controller).then((answer) => {
+      this.free++;
+      this.next();
+      if (flight.done) return;
+      flight.done = true;
+      if (this.flights.get(flight.id) === flight) this.flights.delete(flight.id);
+      for (const waiter of flight.waiters) waiter.deliver(answer);
+    });
+  }
+
+  /** Starts the next requests in line that someone still waits for. */
+  next() {
+    while (this.free > 0 && this.line.length > 0) {
+      const flight = this.line.shift();
+      if (!flight.done) this.start(flight);
+    }
   }
 }
 

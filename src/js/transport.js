@@ -13,21 +13,21 @@ const describe = (thrown) =>
 const failure = (message, cause, unsent = false) => ({ status: 0, message, cause, unsent });
 
 /**
- * Sends `init` to `url` with `fetch` (called unbound), abandoned after `timeoutMs` or when
- * `signal` aborts; resolves with the answer.
+ * Sends `init` to `url` with `fetch` (called unbound), abandoned after `timeoutMs` (on the
+ * scheduler's timer) or when `controller` aborts; resolves with the answer.
  */
-export function send(scheduler, fetch, url, init, timeoutMs, signal) {
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  signal.addEventListener('abort', abort);
+export function send(scheduler, fetch, url, init, timeoutMs, controller) {
   return new Promise((resolve) => {
-    const cancel = scheduler.sleep(timeoutMs, () => {
-      controller.abort();
-      resolve(failure(`No answer from ${url} within ${timeoutMs} ms`));
-    });
-    exchange(fetch, url, { ...init, signal: controller.signal }, controller).then((answer) => {
-      cancel();
-      signal.removeEventListener('abort', abort);
+    const deadline = {
+      wake() {
+        controller.abort();
+        resolve(failure(`No answer from ${url} within ${timeoutMs} ms`));
+      },
+    };
+    const timer = scheduler.sleep(timeoutMs, deadline);
+    init.signal = controller.signal;
+    exchange(fetch, url, init, controller).then((answer) => {
+      scheduler.cancel(timer);
       resolve(answer);
     });
   });
