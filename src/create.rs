@@ -47,11 +47,11 @@ impl Kind {
 }
 
 fn type_error(parts: &[&str]) -> Error {
-    Error::Argument(ArgumentKind::Type, parts.concat())
+    Error::Argument(ArgumentKind::Type, crate::text::concat(parts))
 }
 
 fn range_error(parts: &[&str]) -> Error {
-    Error::Argument(ArgumentKind::Range, parts.concat())
+    Error::Argument(ArgumentKind::Range, crate::text::concat(parts))
 }
 
 /// A Seedance 2.0 model id, split into its tier and mode.
@@ -169,12 +169,16 @@ fn one_of(params: &Object, name: &str, allowed: &[&str]) -> Result<(), Error> {
     match params.get(name) {
         None => Ok(()),
         Some(Value::String(v)) if allowed.contains(&v.as_str()) => Ok(()),
-        Some(_) => Err(range_error(&[
-            "\"",
-            name,
-            "\" must be one of ",
-            &allowed.join(", "),
-        ])),
+        Some(_) => {
+            let mut message = crate::text::concat(&["\"", name, "\" must be one of "]);
+            for (i, value) in allowed.iter().enumerate() {
+                if i > 0 {
+                    message.push_str(", ");
+                }
+                message.push_str(value);
+            }
+            Err(Error::Argument(ArgumentKind::Range, message))
+        }
     }
 }
 
@@ -196,7 +200,8 @@ fn check_callback_url(url: &Value) -> Result<(), Error> {
     let url = url
         .as_str()
         .ok_or_else(|| type_error(&["\"callback_url\" must be a string"]))?;
-    if url.chars().count() > MAX_CALLBACK_URL_LEN {
+    // Characters, not bytes: count every byte that does not continue a UTF-8 sequence.
+    if url.bytes().filter(|b| b & 0xC0 != 0x80).count() > MAX_CALLBACK_URL_LEN {
         return Err(range_error(&[
             "\"callback_url\" is longer than 2048 characters",
         ]));

@@ -147,7 +147,7 @@ impl Error {
         json::write_string(&mut out, &self.code());
         if let Error::Api(api) = self {
             out.push_str(",\"status\":");
-            out.push_str(&crate::num::decimal(api.status.into()));
+            out.push_str(&crate::text::decimal(api.status.into()));
             let fields = [
                 ("type", &api.kind),
                 ("param", &api.param),

@@ -97,12 +97,11 @@ pub struct ParseError {
 impl ParseError {
     /// What was wrong and where, as a sentence fragment: `expected ':' at byte 12`.
     pub fn describe(&self) -> String {
-        [
+        crate::text::concat(&[
             self.reason,
             " at byte ",
-            &crate::num::decimal(self.offset as i64),
-        ]
-        .concat()
+            &crate::text::decimal(self.offset as i64),
+        ])
     }
 }
 

@@ -35,6 +35,7 @@ pub mod poller;
 pub mod response;
 pub mod schedule;
 pub mod task;
+mod text;
 pub mod validate;
 
 #[cfg(all(target_arch = "wasm32", feature = "npm"))]

@@ -1,25 +1,5 @@
-//! Number helpers that `core` lacks (the npm core builds without std): whole numbers in
-//! decimal, and rounding of the millisecond and percentage values the core handles.
-
-use alloc::string::String;
-use alloc::vec::Vec;
-
-/// `n` in decimal: messages and codes need only this, and it keeps `core::fmt` out of the wasm.
-pub fn decimal(n: i64) -> String {
-    let mut digits = Vec::new();
-    let mut rest = n.unsigned_abs();
-    loop {
-        digits.push(b'0' + (rest % 10) as u8);
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if n < 0 {
-        digits.push(b'-');
-    }
-    digits.iter().rev().map(|&d| char::from(d)).collect()
-}
+//! Rounding that `core` lacks (the npm core builds without std), for the millisecond and
+//! percentage values the core handles.
 
 /// From 2^52 on, every `f64` is a whole number.
 const WHOLE_FROM: f64 = 4_503_599_627_370_496.0;
@@ -61,13 +41,6 @@ pub fn is_whole(x: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decimal_writes_integers() {
-        for n in [0, 7, 10, 429, -15, i64::MAX, i64::MIN] {
-            assert_eq!(decimal(n), n.to_string());
-        }
-    }
 
     #[test]
     fn rounding_matches_std() {

@@ -47,10 +47,15 @@ pub fn parse_task(body: &str, what: &str) -> Result<Task, Error> {
     }
     let value = json::parse(body).map_err(|e| {
         let parts = ["The ", what, " is not JSON (", &e.describe(), ")"];
-        Error::InvalidResponse(parts.concat())
+        Error::InvalidResponse(crate::text::concat(&parts))
     })?;
     Task::from_value(&value, body).map_err(|e| {
-        Error::InvalidResponse(["The ", what, " is not a task: ", e.describe()].concat())
+        Error::InvalidResponse(crate::text::concat(&[
+            "The ",
+            what,
+            " is not a task: ",
+            e.describe(),
+        ]))
     })
 }
 
@@ -76,7 +81,7 @@ pub fn api_error(answer: Answer<'_>) -> ApiError {
     let code = match object.and_then(|e| e.get("code")) {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
         Some(Value::Number(n)) if crate::num::is_whole(*n) && n.abs() < 1e15 => {
-            Some(crate::num::decimal(*n as i64))
+            Some(crate::text::decimal(*n as i64))
         }
         _ => None,
     };
@@ -86,14 +91,14 @@ pub fn api_error(answer: Answer<'_>) -> ApiError {
         .or_else(|| (!answer.status_text.trim().is_empty()).then(|| answer.status_text.to_owned()));
     let fallback = || {
         let mut s = String::from("HTTP ");
-        s.push_str(&crate::num::decimal(status.into()));
+        s.push_str(&crate::text::decimal(status.into()));
         s
     };
     ApiError {
         status,
         code: code.unwrap_or_else(|| {
             let mut s = String::from("http_");
-            s.push_str(&crate::num::decimal(status.into()));
+            s.push_str(&crate::text::decimal(status.into()));
             s
         }),
         message: message.unwrap_or_else(fallback),

@@ -6,7 +6,6 @@
 //! `JSON.parse`, Rust callers through [`Task::raw`].
 
 use alloc::borrow::ToOwned;
-use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -130,7 +129,7 @@ pub struct Task {
     /// `created`, in Unix seconds, when present.
     pub created: Option<f64>,
     /// The object as the server sent it (JSON text), unknown fields included.
-    pub json: Rc<str>,
+    pub json: String,
 }
 
 /// Why a JSON value is not a task.
@@ -156,7 +155,7 @@ fn code_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) if crate::num::is_whole(*n) && n.abs() < 1e15 => {
-            Some(crate::num::decimal(*n as i64))
+            Some(crate::text::decimal(*n as i64))
         }
         _ => None,
     }
