@@ -13,8 +13,7 @@ setup:
 pkg: setup
 	@echo "==> building the wasm (release, size profile)"
 	cargo build --quiet --release --target wasm32-unknown-unknown --features npm
-	rm -rf build/glue && wasm-bindgen $(WASM) --out-dir build/glue --target web --omit-default-module-path
-	$(BIN)/wasm-opt -Oz --strip-debug --strip-producers build/glue/evolink_tasks_bg.wasm -o pkg/evolink_tasks_bg.wasm
+	$(BIN)/wasm-opt -Oz --strip-debug --strip-producers $(WASM) -o pkg/evolink_tasks.wasm
 	node scripts/build-pkg.mjs
 	@node scripts/size.mjs
 
@@ -57,4 +56,4 @@ fuzz:
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-100} cargo test --release --test fuzz -- --nocapture --test-threads=1
 
 clean:
-	rm -rf target build pkg/*.mjs pkg/*.cjs pkg/*.wasm pkg/*.d.ts pkg/*.d.cts pkg/README.md tests/artifacts
+	rm -rf target pkg/*.mjs pkg/*.cjs pkg/*.wasm pkg/*.d.ts pkg/*.d.cts pkg/README.md tests/artifacts

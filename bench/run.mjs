@@ -54,7 +54,7 @@ function installSdks() {
   execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: benchDir, stdio: 'inherit' });
 }
 
-if (!existsSync(join(root, 'pkg/evolink_tasks_bg.wasm')) || !existsSync(join(root, 'pkg/node.mjs'))) {
+if (!existsSync(join(root, 'pkg/evolink_tasks.wasm')) || !existsSync(join(root, 'pkg/node.mjs'))) {
   console.error('pkg/ is not built: run `make pkg` (or `make bench`, which builds it first)');
   process.exit(2);
 }

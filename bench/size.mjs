@@ -1,5 +1,5 @@
 // Section "Size": the bytes a browser downloads to follow one task, brotli (quality 11) and gzip
-// (level 9). Ours is pkg/evolink_tasks_bg.wasm + pkg/browser.mjs as published (the target), and
+// (level 9). Ours is pkg/evolink_tasks.wasm + pkg/browser.mjs as published (the target), and
 // also bundled from bench/entries/ours.mjs like the others. Each comparison is an entry in
 // bench/entries/ (create the client, get once, wait with the SDK's own helper) bundled with
 // esbuild --bundle --minify --format=esm --platform=browser. `node bench/size.mjs` prints it alone.
@@ -51,7 +51,7 @@ function contents(metafile) {
 }
 
 export async function run() {
-  const wasm = readFileSync(join(root, 'pkg/evolink_tasks_bg.wasm'));
+  const wasm = readFileSync(join(root, 'pkg/evolink_tasks.wasm'));
   const browser = readFileSync(join(root, 'pkg/browser.mjs'));
   const rows = [{ name: 'evolink-tasks (pkg: wasm + browser.mjs)', version: 'this', ...sizes([wasm, browser]), wasmBrotli: sizes([wasm]).brotli, contains: [] }];
 

@@ -66,7 +66,7 @@ const config :Workerd.Config = (
 );
 const worker :Workerd.Worker = (
   modules = [
-    (name = "worker.mjs", esModule = embed "worker.mjs"),${withWasm ? '\n    (name = "evolink_tasks_bg.wasm", wasm = embed "evolink_tasks_bg.wasm"),' : ''}
+    (name = "worker.mjs", esModule = embed "worker.mjs"),${withWasm ? '\n    (name = "evolink_tasks.wasm", wasm = embed "evolink_tasks.wasm"),' : ''}
   ],
   compatibilityDate = "2025-09-01",
 );
@@ -137,7 +137,7 @@ async function workerdRounds() {
         bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'],
         conditions: ['workerd', 'worker', 'browser'], external: ['*.wasm'], logLevel: 'error',
       });
-      if (name === 'ours') copyFileSync(join(root, 'pkg/evolink_tasks_bg.wasm'), join(dir, 'evolink_tasks_bg.wasm'));
+      if (name === 'ours') copyFileSync(join(root, 'pkg/evolink_tasks.wasm'), join(dir, 'evolink_tasks.wasm'));
       writeFileSync(join(dir, 'config.capnp'), CONFIG(name === 'ours'));
     }
     const samples = { ours: [], hand: [] };

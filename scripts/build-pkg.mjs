@@ -1,16 +1,12 @@
-// Assembles the npm package in pkg/ from wasm-bindgen's output in build/glue/ (run by `make pkg`):
-// bundles each runtime entry of src/js/entries/ with the shell and the bindings, copies the types,
+// Assembles the npm package in pkg/ (run by `make pkg`, after the wasm is built and optimised):
+// bundles each runtime entry of src/js/entries/ with the shell, copies the types,
 // copies the README, and checks that pkg/package.json carries the crate's version.
 import { build } from 'esbuild';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const glueDir = join(root, 'build/glue');
 const pkgDir = join(root, 'pkg');
-
-// The generated bindings of the wasm core; src/js/ imports them as `evolink-core`.
-const alias = { 'evolink-core': join(glueDir, 'evolink_tasks.js') };
 
 const entries = [
   { file: 'browser.mjs', format: 'esm', platform: 'browser' },
@@ -27,14 +23,11 @@ for (const { file, format, platform } of entries) {
     format,
     platform,
     target: 'es2022',
-    alias,
-    external: ['./evolink_tasks_bg.wasm', 'node:*'],
+    external: ['./evolink_tasks.wasm', 'node:*'],
     minify: true,
     keepNames: true, // error classes keep their names (`ApiError.name`)
     legalComments: 'none',
     logLevel: 'warning',
-    // The glue's default loader mentions import.meta.url; the CJS entry never calls it.
-    logOverride: { 'empty-import-meta': 'silent' },
   });
 }
 

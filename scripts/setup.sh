@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, skipping whatever is already there:
-# the wasm32 target, the wasm-bindgen CLI matching Cargo.toml's pin, the npm dev tools from
-# package-lock.json, and (when root) Debian's Chromium.
+# the wasm32 target, the npm dev tools from package-lock.json (esbuild, wasm-opt, Deno,
+# workerd, Playwright's client), and (when root) Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '==> %s\n' "$*"; }
@@ -9,13 +9,6 @@ say() { printf '==> %s\n' "$*"; }
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
-fi
-
-want=$(sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
-have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
-if [ "$have" != "$want" ]; then
-  say "installing wasm-bindgen-cli $want (about 4 minutes)"
-  cargo install wasm-bindgen-cli --version "$want"
 fi
 
 if [ ! -x node_modules/.bin/esbuild ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

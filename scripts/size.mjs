@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
-const files = ['pkg/evolink_tasks_bg.wasm', 'pkg/browser.mjs'];
+const files = ['pkg/evolink_tasks.wasm', 'pkg/browser.mjs'];
 const sizes = files.map((file) => {
   const bytes = readFileSync(new URL(`../${file}`, import.meta.url));
   const brotli = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });

@@ -6,9 +6,10 @@
 //!
 //! The crate is a sans-IO core: it never reads a clock, sends a request or starts a timer. The
 //! npm package's JavaScript shell (`src/js/`) does the I/O and asks the core, through the
-//! synchronous exports of `wasm` (wasm32 only), what each answer means and what to do next. Rust
+//! synchronous functions of [`boundary`], what each answer means and what to do next. Rust
 //! programs drive the same core with [`Watch`] or [`wait`] over their own [`Env`].
 //!
+//! - [`boundary`]: what the JavaScript shell asks the core, over numbers and strings;
 //! - [`create`]: creation endpoints, Seedance 2.0 limits and `callback_url` rules;
 //! - [`json`]: a small strict JSON reader (no `serde_json` in the shipped wasm);
 //! - [`task`]: [`Task`], [`TaskStatus`] and failure codes, read leniently;
@@ -17,7 +18,8 @@
 //! - [`schedule`]: the polling pace, backoff with jitter, `Retry-After`, deadlines;
 //! - [`poller`]: the sans-IO poll state machine and its async driver over an injected [`Env`];
 //! - [`validate`]: checks on task ids and base URLs, made before any request;
-//! - `wasm` (wasm32 only): the boundary the JavaScript shell calls; numbers and strings only.
+//! - `wasm` (wasm32, feature `npm`): `boundary` exported over a C ABI, the allocator, the
+//!   panic handler.
 //!
 //! Everything but `wasm` runs natively, so `cargo test` covers the logic in milliseconds.
 
@@ -27,6 +29,7 @@
 
 extern crate alloc;
 
+pub mod boundary;
 pub mod create;
 pub mod error;
 pub mod json;

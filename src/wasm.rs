@@ -1,24 +1,29 @@
-//! The WebAssembly boundary: what the JavaScript shell in `src/js/` calls.
+//! The wasm module's exports: [`crate::boundary`] behind a C ABI that `src/js/core.js` calls,
+//! plus the allocator and the panic handler of a `no_std` build.
 //!
-//! The shell does the I/O (`fetch`, timers, abort signals, reading option objects); the core
-//! decides what every answer means and what to do next. Every export is synchronous and trades
-//! only numbers and strings, so nothing here holds a JavaScript value, awaits a promise or
-//! allocates a closure. An error crosses as a *record*: one JSON object
-//! (`{"name":"ApiError","message":…,"code":…}`) that `src/js/errors.js` turns into the
-//! package's `Error` subclass.
+//! No bindings generator: the boundary trades only numbers and strings, and doing that by hand
+//! takes less code on both sides than any generated glue. The conventions:
+//!
+//! - A string goes in as `(ptr, len)`: UTF-8 bytes the shell wrote into memory it got from
+//!   [`alloc`]. The call takes them over and frees them. `ptr == 0` means "no string".
+//! - A string comes out as its length in bytes (`-1` for none); the bytes stay at [`output`]
+//!   until the next call.
+//! - A wait is a pointer to a boxed [`Wait`], from `wait_new` until `wait_free`.
+//!
+//! This is the crate's only `unsafe` code: each block relies on the shell keeping these rules,
+//! and on wasm32 having a single thread.
 
-use alloc::borrow::ToOwned;
+#![allow(unsafe_code)]
+// The exports take raw pointers without being `unsafe fn`: their one caller is the shell, which
+// keeps the rules above (a JavaScript caller could not honour an `unsafe` marker anyway).
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
+use alloc::alloc::{alloc as allocate, dealloc, Layout};
 use alloc::boxed::Box;
 use alloc::string::String;
-use wasm_bindgen::prelude::*;
+use core::cell::UnsafeCell;
 
-use crate::create::{self, Kind};
-use crate::error::{ArgumentKind, Error};
-use crate::json;
-use crate::poller::{Poller, Step};
-use crate::response::{self, Answer};
-use crate::schedule::{Pace, Policy, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MIN_INTERVAL_MS};
-use crate::validate;
+use crate::boundary::{self, Wait};
 
 /// The allocator: TLSF, constant-time and about 1 KB of code (dlmalloc is about 7 KB).
 #[global_allocator]
@@ -32,261 +37,297 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-/// What the shell does after a call on [`Wait`]: the values of `Wait::step` codes.
-mod code {
-    /// Send one GET, allowing it `wait.ms` milliseconds.
-    pub const FETCH: u8 = 0;
-    /// Sleep `wait.ms` milliseconds, then call `wait.next`.
-    pub const WAIT: u8 = 1;
-    /// The task completed: the last reported observation is the result.
-    pub const DONE: u8 = 2;
-    /// Give up with `wait.error()`.
-    pub const FAIL: u8 = 3;
+/// `len` bytes for the shell to write a string into; null when memory is exhausted.
+#[no_mangle]
+pub extern "C" fn alloc(len: usize) -> *mut u8 {
+    match Layout::from_size_align(len, 1) {
+        Ok(_) if len == 0 => core::ptr::NonNull::dangling().as_ptr(),
+        // SAFETY: the layout has a non-zero size.
+        Ok(layout) => unsafe { allocate(layout) },
+        Err(_) => core::ptr::null_mut(),
+    }
 }
 
-/// One wait on one task: the [`Poller`] plus the outputs of its last step.
-#[wasm_bindgen]
-pub struct Wait {
-    poller: Poller,
-    ms: f64,
-    reported: bool,
-    pause_until: f64,
-    error: Option<Error>,
+/// A string handed in by the shell, freed when dropped.
+struct Input {
+    ptr: *mut u8,
+    len: usize,
 }
 
-#[wasm_bindgen]
-impl Wait {
-    /// A wait starting at `now`: a fixed pace when `interval_ms` is given, else adaptive
-    /// within `min_interval_ms..=max_interval_ms`. The shell has checked the numbers.
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        interval_ms: Option<f64>,
-        min_interval_ms: Option<f64>,
-        max_interval_ms: Option<f64>,
-        timeout_ms: Option<f64>,
-        max_retries: u32,
-        request_timeout_ms: f64,
-        now: f64,
-    ) -> Wait {
-        let pace = match interval_ms {
-            Some(ms) => Pace::Fixed(ms as u64),
-            None => Pace::Adaptive {
-                min_ms: min_interval_ms.map_or(DEFAULT_MIN_INTERVAL_MS, |ms| ms as u64),
-                max_ms: max_interval_ms.map_or(DEFAULT_MAX_INTERVAL_MS, |ms| ms as u64),
-            },
-        };
-        let policy = Policy {
-            pace,
-            max_retries,
-            timeout_ms: timeout_ms.map(|ms| ms as u64),
-            request_timeout_ms: request_timeout_ms as u64,
-        };
-        Wait {
-            poller: Poller::new(policy, now),
-            ms: 0.0,
-            reported: false,
-            pause_until: 0.0,
-            error: None,
+impl Input {
+    /// The string, or `None` for a null pointer.
+    fn get(&self) -> Option<&str> {
+        if self.ptr.is_null() {
+            return None;
         }
+        // SAFETY: the shell wrote `len` bytes of UTF-8 (from `TextEncoder`) at `ptr`, which
+        // `alloc` returned, and does not touch them until this input is dropped.
+        Some(unsafe {
+            core::str::from_utf8_unchecked(core::slice::from_raw_parts(self.ptr, self.len))
+        })
     }
 
-    /// Starts from a create's answer (`body`, already read as a task): the next step is a wait.
-    pub fn seed(&mut self, body: &str, now: f64) -> u8 {
-        match response::parse_task(body, "response") {
-            Ok(task) => {
-                self.reported = false;
-                let step = self.poller.seed(task, now);
-                self.take(step)
-            }
-            Err(error) => self.take(Step::Fail(error)),
-        }
+    /// The string, or `""` for a null pointer.
+    fn text(&self) -> &str {
+        self.get().unwrap_or("")
     }
+}
 
-    /// The step after a pause (and the first one): usually a fetch.
-    pub fn next(&mut self, now: f64, paused_until: f64) -> u8 {
-        self.reported = false;
-        let step = self.poller.after_wait(now, paused_until);
-        self.take(step)
-    }
-
-    /// Takes the answer to the last fetch. `body` is `undefined` when it passed 1 MiB and was
-    /// not read. Afterwards `reported` says whether the body is a changed observation.
-    pub fn answer(
-        &mut self,
-        status: u16,
-        status_text: &str,
-        retry_after: Option<String>,
-        body: Option<String>,
-        now: f64,
-        random: f64,
-    ) -> u8 {
-        let result = read(status, status_text, retry_after.as_deref(), body.as_deref());
-        let reaction = self.poller.on_response(result, now, random);
-        self.reported = reaction.report.is_some();
-        self.pause_until = reaction.pause_until.unwrap_or(0.0);
-        self.take(reaction.next)
-    }
-
-    /// Takes a fetch that got no answer (`message` says why).
-    pub fn failure(&mut self, message: String, now: f64, random: f64) -> u8 {
-        let reaction = self
-            .poller
-            .on_response(Err(Error::Network(message)), now, random);
-        self.reported = false;
-        self.pause_until = 0.0;
-        self.take(reaction.next)
-    }
-
-    /// Milliseconds for the last step: the request's time budget, or the pause.
-    #[wasm_bindgen(getter)]
-    pub fn ms(&self) -> f64 {
-        self.ms
-    }
-
-    /// True when the last answer is a changed observation to report.
-    #[wasm_bindgen(getter)]
-    pub fn reported(&self) -> bool {
-        self.reported
-    }
-
-    /// After a 429: no wait of the client may send before this time (else 0).
-    #[wasm_bindgen(getter, js_name = pauseUntil)]
-    pub fn pause_until(&self) -> f64 {
-        self.pause_until
-    }
-
-    /// The error record of a failed wait.
-    pub fn error(&self) -> String {
-        self.error.as_ref().map(Error::record).unwrap_or_default()
-    }
-
-    fn take(&mut self, step: Step) -> u8 {
-        match step {
-            Step::Fetch { timeout_ms } => {
-                self.ms = timeout_ms as f64;
-                code::FETCH
-            }
-            Step::Wait(ms) => {
-                self.ms = ms as f64;
-                code::WAIT
-            }
-            Step::Done => code::DONE,
-            Step::Fail(error) => {
-                self.error = Some(error);
-                code::FAIL
-            }
+impl Drop for Input {
+    fn drop(&mut self) {
+        if !self.ptr.is_null() && self.len > 0 {
+            // SAFETY: `alloc(len)` returned `ptr` with this layout, and nothing else frees it.
+            unsafe { dealloc(self.ptr, Layout::from_size_align_unchecked(self.len, 1)) }
         }
     }
 }
 
-fn read(
-    status: u16,
-    status_text: &str,
-    retry_after: Option<&str>,
-    body: Option<&str>,
-) -> Result<crate::task::Task, Error> {
-    let answer = Answer {
-        status,
-        status_text,
-        retry_after,
-        body: body.unwrap_or(""),
-    };
-    match body {
-        Some(_) => response::read_task(answer),
-        None if (200..300).contains(&status) => Err(response::body_too_large()),
-        None => Err(Error::Api(Box::new(response::api_error(answer)))),
-    }
+fn input(ptr: *mut u8, len: usize) -> Input {
+    Input { ptr, len }
 }
 
-/// Reads one answer to a GET or a create: `undefined` when `body` is a task, else the error
-/// record.
-#[wasm_bindgen(js_name = readAnswer)]
-pub fn read_answer(
-    status: u16,
-    status_text: &str,
-    retry_after: Option<String>,
-    body: Option<String>,
-) -> Option<String> {
-    read(status, status_text, retry_after.as_deref(), body.as_deref())
-        .err()
-        .map(|e| e.record())
+/// The last string a call returned, until the next call.
+struct Output(UnsafeCell<String>);
+
+// SAFETY: wasm32 without threads: one call at a time.
+unsafe impl Sync for Output {}
+
+static OUTPUT: Output = Output(UnsafeCell::new(String::new()));
+
+/// Keeps `text` at [`output`] and returns its length, or -1 for none.
+fn put(text: Option<String>) -> i32 {
+    let Some(text) = text else { return -1 };
+    let len = text.len() as i32;
+    // SAFETY: single-threaded, and no reference into OUTPUT outlives a call.
+    unsafe { *OUTPUT.0.get() = text };
+    len
 }
 
-/// Reads a callback body (`undefined` when it passed 1 MiB and was not read): `undefined` when
-/// it describes a task with a valid id, else the error record.
-#[wasm_bindgen(js_name = readCallback)]
-pub fn read_callback(body: Option<String>) -> Option<String> {
-    let Some(body) = body else {
-        return Some(response::body_too_large().record());
-    };
-    let task = match response::parse_task(&body, "callback body") {
-        Ok(task) => task,
-        Err(e) => return Some(e.record()),
-    };
-    validate::task_id(&task.id).err().map(|_| {
-        Error::InvalidResponse("The callback body has no valid task id".to_owned()).record()
-    })
+/// Where the last string returned lies.
+#[no_mangle]
+pub extern "C" fn output() -> *const u8 {
+    // SAFETY: as in `put`.
+    unsafe { (*OUTPUT.0.get()).as_ptr() }
 }
 
-/// Checks a task id: `undefined`, or the record of a `TypeError`.
-#[wasm_bindgen(js_name = checkTaskId)]
-pub fn check_task_id(id: &str) -> Option<String> {
-    validate::task_id(id).err().map(|e| e.record())
+/// See [`boundary::read_answer`].
+#[no_mangle]
+pub extern "C" fn read_answer(
+    status: u32,
+    status_text: *mut u8,
+    status_text_len: usize,
+    retry_after: *mut u8,
+    retry_after_len: usize,
+    body: *mut u8,
+    body_len: usize,
+) -> i32 {
+    let (status_text, retry_after, body) = (
+        input(status_text, status_text_len),
+        input(retry_after, retry_after_len),
+        input(body, body_len),
+    );
+    put(boundary::read_answer(
+        status as u16,
+        status_text.text(),
+        retry_after.get(),
+        body.get(),
+    ))
 }
 
-/// Checks an absolute base URL's scheme and host.
-#[wasm_bindgen(js_name = checkBaseUrl)]
-pub fn check_base_url(protocol: &str, hostname: &str) -> Option<String> {
-    validate::base_url(protocol, hostname)
-        .err()
-        .map(|e| e.record())
+/// See [`boundary::read_callback`].
+#[no_mangle]
+pub extern "C" fn read_callback(body: *mut u8, body_len: usize) -> i32 {
+    put(boundary::read_callback(input(body, body_len).get()))
 }
 
-/// The creation endpoint of `kind` (`video`, `image` or `audio`).
-#[wasm_bindgen(js_name = createPath)]
-pub fn create_path(kind: &str) -> String {
-    Kind::from_name(kind)
-        .map(Kind::path)
-        .unwrap_or("")
-        .to_owned()
+/// See [`boundary::check_task_id`].
+#[no_mangle]
+pub extern "C" fn check_task_id(id: *mut u8, id_len: usize) -> i32 {
+    put(boundary::check_task_id(input(id, id_len).text()))
 }
 
-/// Checks creation parameters (JSON text of an object) before anything is sent.
-#[wasm_bindgen(js_name = checkCreate)]
-pub fn check_create(kind: &str, params_json: &str) -> Option<String> {
-    let checked = match (Kind::from_name(kind), json::parse(params_json)) {
-        (Some(kind), Ok(params)) => create::check_params(kind, &params),
-        _ => Err(Error::Argument(
-            ArgumentKind::Type,
-            "create parameters must be a JSON object".to_owned(),
-        )),
-    };
-    checked.err().map(|e| e.record())
+/// See [`boundary::check_base_url`].
+#[no_mangle]
+pub extern "C" fn check_base_url(
+    protocol: *mut u8,
+    protocol_len: usize,
+    hostname: *mut u8,
+    hostname_len: usize,
+) -> i32 {
+    let (protocol, hostname) = (input(protocol, protocol_len), input(hostname, hostname_len));
+    put(boundary::check_base_url(protocol.text(), hostname.text()))
 }
 
-/// Checks a parsed `callback_url`'s scheme and host.
-#[wasm_bindgen(js_name = checkCallbackUrl)]
-pub fn check_callback_url(protocol: &str, hostname: &str) -> Option<String> {
-    create::callback_host(protocol, hostname)
-        .err()
-        .map(|e| e.record())
+/// See [`boundary::create_path`].
+#[no_mangle]
+pub extern "C" fn create_path(kind: *mut u8, kind_len: usize) -> i32 {
+    put(Some(boundary::create_path(input(kind, kind_len).text())))
 }
 
-/// The pause before repeating a create, or -1 to give up: see [`create::retry_delay`].
-/// `status` is 0 when no answer came; `unsent` is true when `fetch` threw before sending.
-#[wasm_bindgen(js_name = createRetry)]
-pub fn create_retry(
+/// See [`boundary::check_create`].
+#[no_mangle]
+pub extern "C" fn check_create(
+    kind: *mut u8,
+    kind_len: usize,
+    params: *mut u8,
+    params_len: usize,
+) -> i32 {
+    let (kind, params) = (input(kind, kind_len), input(params, params_len));
+    put(boundary::check_create(kind.text(), params.text()))
+}
+
+/// See [`boundary::check_callback_url`].
+#[no_mangle]
+pub extern "C" fn check_callback_url(
+    protocol: *mut u8,
+    protocol_len: usize,
+    hostname: *mut u8,
+    hostname_len: usize,
+) -> i32 {
+    let (protocol, hostname) = (input(protocol, protocol_len), input(hostname, hostname_len));
+    put(boundary::check_callback_url(
+        protocol.text(),
+        hostname.text(),
+    ))
+}
+
+/// See [`boundary::create_retry`].
+#[no_mangle]
+pub extern "C" fn create_retry(
     failures: u32,
     max_retries: u32,
-    status: u16,
-    retry_after: Option<String>,
+    status: u32,
+    retry_after: *mut u8,
+    retry_after_len: usize,
     unsent: bool,
     now: f64,
     random: f64,
 ) -> f64 {
-    let hint = (status == 429).then_some(retry_after.as_deref());
-    match create::retry_delay(failures, max_retries, hint, unsent, now, random) {
-        Some(ms) => ms as f64,
-        None => -1.0,
-    }
+    let retry_after = input(retry_after, retry_after_len);
+    boundary::create_retry(
+        failures,
+        max_retries,
+        status as u16,
+        retry_after.get(),
+        unsent,
+        now,
+        random,
+    )
+}
+
+/// A new wait; see [`Wait::new`]. Freed by `wait_free`.
+#[no_mangle]
+pub extern "C" fn wait_new(
+    interval_ms: f64,
+    min_interval_ms: f64,
+    max_interval_ms: f64,
+    timeout_ms: f64,
+    max_retries: u32,
+    request_timeout_ms: f64,
+    now: f64,
+) -> *mut Wait {
+    Box::into_raw(Box::new(Wait::new(
+        interval_ms,
+        min_interval_ms,
+        max_interval_ms,
+        timeout_ms,
+        max_retries,
+        request_timeout_ms,
+        now,
+    )))
+}
+
+/// The wait behind a pointer from `wait_new`.
+fn wait<'a>(wait: *mut Wait) -> &'a mut Wait {
+    // SAFETY: the shell passes only pointers from `wait_new` that it has not freed, and holds
+    // no other reference while a call runs.
+    unsafe { &mut *wait }
+}
+
+/// Frees a wait.
+#[no_mangle]
+pub extern "C" fn wait_free(wait: *mut Wait) {
+    // SAFETY: `wait` came from `wait_new` and the shell frees it once.
+    drop(unsafe { Box::from_raw(wait) });
+}
+
+/// See [`Wait::seed`].
+#[no_mangle]
+pub extern "C" fn wait_seed(w: *mut Wait, body: *mut u8, body_len: usize, now: f64) -> u32 {
+    wait(w).seed(input(body, body_len).text(), now).into()
+}
+
+/// See [`Wait::next`].
+#[no_mangle]
+pub extern "C" fn wait_next(w: *mut Wait, now: f64, paused_until: f64) -> u32 {
+    wait(w).next(now, paused_until).into()
+}
+
+/// See [`Wait::answer`].
+#[no_mangle]
+pub extern "C" fn wait_answer(
+    w: *mut Wait,
+    status: u32,
+    status_text: *mut u8,
+    status_text_len: usize,
+    retry_after: *mut u8,
+    retry_after_len: usize,
+    body: *mut u8,
+    body_len: usize,
+    now: f64,
+    random: f64,
+) -> u32 {
+    let (status_text, retry_after, body) = (
+        input(status_text, status_text_len),
+        input(retry_after, retry_after_len),
+        input(body, body_len),
+    );
+    wait(w)
+        .answer(
+            status as u16,
+            status_text.text(),
+            retry_after.get(),
+            body.get(),
+            now,
+            random,
+        )
+        .into()
+}
+
+/// See [`Wait::failure`].
+#[no_mangle]
+pub extern "C" fn wait_failure(
+    w: *mut Wait,
+    message: *mut u8,
+    message_len: usize,
+    now: f64,
+    random: f64,
+) -> u32 {
+    wait(w)
+        .failure(input(message, message_len).text(), now, random)
+        .into()
+}
+
+/// See [`Wait::ms`].
+#[no_mangle]
+pub extern "C" fn wait_ms(w: *mut Wait) -> f64 {
+    wait(w).ms()
+}
+
+/// See [`Wait::reported`].
+#[no_mangle]
+pub extern "C" fn wait_reported(w: *mut Wait) -> bool {
+    wait(w).reported()
+}
+
+/// See [`Wait::pause_until`].
+#[no_mangle]
+pub extern "C" fn wait_pause_until(w: *mut Wait) -> f64 {
+    wait(w).pause_until()
+}
+
+/// See [`Wait::error`].
+#[no_mangle]
+pub extern "C" fn wait_error(w: *mut Wait) -> i32 {
+    put(wait(w).error())
 }

@@ -1,11 +1,11 @@
 // The JavaScript API: `EvoLinkClient` and `parseTaskCallback`.
 //
 // This shell does the I/O (fetch, timers, abort signals) and reads option objects; the wasm
-// core (`core`, see src/wasm.rs) checks ids and parameters, reads every answer, and decides
+// core (`core`, see src/js/core.js and src/boundary.rs) checks ids and parameters, reads every answer, and decides
 // what a wait does next. Methods check their arguments inside the promise they return, so bad
 // input rejects with a `TypeError`/`RangeError` before any request is sent.
 
-import * as core from 'evolink-core';
+import * as core from './core.js';
 import { InvalidResponseError, NetworkError, check, fromRecord } from './errors.js';
 import { Scheduler } from './scheduler.js';
 import { MAX_BODY_BYTES, readText, send } from './transport.js';
@@ -13,7 +13,7 @@ import { MAX_BODY_BYTES, readText, send } from './transport.js';
 const DEFAULT_BASE_URL = 'https://api.evolink.ai';
 const DEFAULT_MAX_INTERVAL_MS = 30_000;
 
-// The step codes of `core.Wait` (src/wasm.rs, mod code).
+// The step codes of `core.Wait` (src/boundary.rs, mod code).
 const FETCH = 0;
 const WAIT = 1;
 const DONE = 2;

@@ -17,7 +17,7 @@ BIN=$ROOT/node_modules/.bin
 SCRATCH=$ROOT/tests/artifacts/scratch
 export DENO_DIR=$SCRATCH/.deno DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
 
-[[ -f $ROOT/pkg/evolink_tasks_bg.wasm ]] || { echo "pkg/ is not built: run make pkg" >&2; exit 1; }
+[[ -f $ROOT/pkg/evolink_tasks.wasm ]] || { echo "pkg/ is not built: run make pkg" >&2; exit 1; }
 
 echo "--> packing pkg/ and installing the tarball in ${SCRATCH#"$ROOT"/}"
 rm -rf "$SCRATCH"

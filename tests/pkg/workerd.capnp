@@ -14,7 +14,7 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [
     (name = "worker.mjs", esModule = embed "dist/worker.mjs"),
-    (name = "evolink_tasks_bg.wasm", wasm = embed "node_modules/evolink-tasks/evolink_tasks_bg.wasm"),
+    (name = "evolink_tasks.wasm", wasm = embed "node_modules/evolink-tasks/evolink_tasks.wasm"),
   ],
   compatibilityDate = "2025-09-01",
   bindings = [(name = "BASE", fromEnvironment = "BASE")],

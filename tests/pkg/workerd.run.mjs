@@ -1,6 +1,6 @@
 // workerd harness, the driver: `node workerd.run.mjs SCRATCH BASE`. Bundles workerd-worker.mjs
 // with esbuild the way Wrangler does (conditions workerd,worker,browser; `*.wasm` left external,
-// so it must come from workerd.mjs's `import wasm from './evolink_tasks_bg.wasm'`), serves it with
+// so it must come from workerd.mjs's `import wasm from './evolink_tasks.wasm'`), serves it with
 // `workerd serve workerd.capnp` (copied to SCRATCH: its embeds are relative) on a free loopback
 // port, asks it to run the suite and reports.
 import { execFileSync, spawn } from 'node:child_process';
@@ -17,8 +17,8 @@ execFileSync(join(bin, 'esbuild'), [
   '--conditions=workerd,worker,browser', '--external:*.wasm', '--outfile=dist/worker.mjs', '--log-level=warning',
 ], { cwd: scratch, stdio: 'inherit' });
 const bundle = readFileSync(join(scratch, 'dist/worker.mjs'), 'utf8');
-if (!/from\s*"\.\/evolink_tasks_bg\.wasm"/.test(bundle)) {
-  throw new Error('the bundle does not import ./evolink_tasks_bg.wasm: esbuild did not pick workerd.mjs');
+if (!/from\s*"\.\/evolink_tasks\.wasm"/.test(bundle)) {
+  throw new Error('the bundle does not import ./evolink_tasks.wasm: esbuild did not pick workerd.mjs');
 }
 
 const port = await freePort();

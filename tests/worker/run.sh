@@ -13,7 +13,7 @@ EXAMPLE=$ROOT/examples/worker
 BIN=$ROOT/node_modules/.bin
 SCRATCH=$ROOT/tests/artifacts/worker
 
-[[ -f $ROOT/pkg/evolink_tasks_bg.wasm ]] || { echo "pkg/ is not built: run make pkg" >&2; exit 1; }
+[[ -f $ROOT/pkg/evolink_tasks.wasm ]] || { echo "pkg/ is not built: run make pkg" >&2; exit 1; }
 date_of() { sed -n 's/^ *compatibility_\?[dD]ate *= *"\([0-9-]*\)".*/\1/p' "$1" | sort -u; }
 if [[ $(date_of "$EXAMPLE/wrangler.toml") != "$(date_of "$HERE/workerd.capnp")" ]]; then
   echo "the compatibility dates of wrangler.toml and workerd.capnp differ" >&2; exit 1
@@ -38,8 +38,8 @@ echo "--> bundling src/index.mjs as Wrangler would"
 timeout 60 "$BIN/esbuild" src/index.mjs --bundle --format=esm --platform=neutral \
   --main-fields=module,main --conditions=workerd,worker,browser \
   --external:'*.wasm' --external:'cloudflare:*' --outfile=dist/worker.mjs --log-level=warning
-grep -qE 'from ?"\./evolink_tasks_bg\.wasm"' dist/worker.mjs \
-  || { echo "the bundle does not import ./evolink_tasks_bg.wasm: esbuild did not pick workerd.mjs" >&2; exit 1; }
+grep -qE 'from ?"\./evolink_tasks\.wasm"' dist/worker.mjs \
+  || { echo "the bundle does not import ./evolink_tasks.wasm: esbuild did not pick workerd.mjs" >&2; exit 1; }
 
 pids=()
 cleanup() {

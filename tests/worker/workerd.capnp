@@ -23,7 +23,7 @@ const config :Workerd.Config = (
 
 const modules :List(Workerd.Worker.Module) = [
   (name = "worker.mjs", esModule = embed "dist/worker.mjs"),
-  (name = "evolink_tasks_bg.wasm", wasm = embed "node_modules/evolink-tasks/evolink_tasks_bg.wasm"),
+  (name = "evolink_tasks.wasm", wasm = embed "node_modules/evolink-tasks/evolink_tasks.wasm"),
 ];
 
 const withDurableObject :Workerd.Worker = (

@@ -1,11 +1,11 @@
 // Entry for Node through `require` (CommonJS): the same API as node.mjs.
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { initSync } = require('evolink-core');
+const { init } = require('../core.js');
 const client = require('../client.js');
 const errors = require('../errors.js');
 
-initSync({ module: readFileSync(join(__dirname, 'evolink_tasks_bg.wasm')) });
+init(new WebAssembly.Module(readFileSync(join(__dirname, 'evolink_tasks.wasm'))));
 
 module.exports = {
   EvoLinkClient: client.EvoLinkClient,

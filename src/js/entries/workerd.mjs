@@ -1,8 +1,8 @@
 // Entry for Cloudflare Workers (workerd): the wasm is imported as a compiled module, as
-// Wrangler and workerd's config provide it, and instantiated synchronously (no top-level await).
-import wasm from './evolink_tasks_bg.wasm';
-import { initSync } from 'evolink-core';
+// Wrangler and workerd's config provide it (no top-level await, no fetch).
+import wasm from './evolink_tasks.wasm';
+import { init } from '../core.js';
 
-initSync({ module: wasm });
+init(wasm);
 
 export * from './api.mjs';

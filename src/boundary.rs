@@ -1,0 +1,266 @@
+//! What the JavaScript shell in `src/js/` asks the core, as plain synchronous functions over
+//! numbers and strings (`src/wasm.rs` exports them from the wasm).
+//!
+//! The shell does the I/O (`fetch`, timers, abort signals, reading option objects); the core
+//! decides what every answer means and what to do next. Nothing here holds a JavaScript value,
+//! awaits a promise or allocates a closure. An error crosses as a *record*, one JSON object
+//! (`{"name":"ApiError","message":…,"code":…}`, see [`Error::record`]) that `src/js/errors.js`
+//! turns into the package's `Error` subclass.
+
+use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
+use alloc::string::String;
+
+use crate::create::{self, Kind};
+use crate::error::{ArgumentKind, Error};
+use crate::json;
+use crate::poller::{Poller, Step};
+use crate::response::{self, Answer};
+use crate::schedule::{Pace, Policy, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MIN_INTERVAL_MS};
+use crate::validate;
+
+/// What the shell does after a call on [`Wait`].
+pub mod code {
+    /// Send one GET, allowing it `wait.ms` milliseconds.
+    pub const FETCH: u8 = 0;
+    /// Sleep `wait.ms` milliseconds, then call `wait.next`.
+    pub const WAIT: u8 = 1;
+    /// The task completed: the last reported observation is the result.
+    pub const DONE: u8 = 2;
+    /// Give up with `wait.error()`.
+    pub const FAIL: u8 = 3;
+}
+
+/// One wait on one task: the [`Poller`] plus the outputs of its last step.
+pub struct Wait {
+    poller: Poller,
+    ms: f64,
+    reported: bool,
+    pause_until: f64,
+    error: Option<Error>,
+}
+impl Wait {
+    /// A wait starting at `now`: a fixed pace when `interval_ms` is given, else adaptive
+    /// within `min_interval_ms..=max_interval_ms`. The shell has checked the numbers; NaN
+    /// stands for an option left out.
+    pub fn new(
+        interval_ms: f64,
+        min_interval_ms: f64,
+        max_interval_ms: f64,
+        timeout_ms: f64,
+        max_retries: u32,
+        request_timeout_ms: f64,
+        now: f64,
+    ) -> Wait {
+        let given = |ms: f64| (!ms.is_nan()).then_some(ms as u64);
+        let pace = match given(interval_ms) {
+            Some(ms) => Pace::Fixed(ms),
+            None => Pace::Adaptive {
+                min_ms: given(min_interval_ms).unwrap_or(DEFAULT_MIN_INTERVAL_MS),
+                max_ms: given(max_interval_ms).unwrap_or(DEFAULT_MAX_INTERVAL_MS),
+            },
+        };
+        let policy = Policy {
+            pace,
+            max_retries,
+            timeout_ms: given(timeout_ms),
+            request_timeout_ms: request_timeout_ms as u64,
+        };
+        Wait {
+            poller: Poller::new(policy, now),
+            ms: 0.0,
+            reported: false,
+            pause_until: 0.0,
+            error: None,
+        }
+    }
+
+    /// Starts from a create's answer (`body`, already read as a task): the next step is a wait.
+    pub fn seed(&mut self, body: &str, now: f64) -> u8 {
+        match response::parse_task(body, "response") {
+            Ok(task) => {
+                self.reported = false;
+                let step = self.poller.seed(task, now);
+                self.take(step)
+            }
+            Err(error) => self.take(Step::Fail(error)),
+        }
+    }
+
+    /// The step after a pause (and the first one): usually a fetch.
+    pub fn next(&mut self, now: f64, paused_until: f64) -> u8 {
+        self.reported = false;
+        let step = self.poller.after_wait(now, paused_until);
+        self.take(step)
+    }
+
+    /// Takes the answer to the last fetch. `body` is `undefined` when it passed 1 MiB and was
+    /// not read. Afterwards `reported` says whether the body is a changed observation.
+    pub fn answer(
+        &mut self,
+        status: u16,
+        status_text: &str,
+        retry_after: Option<&str>,
+        body: Option<&str>,
+        now: f64,
+        random: f64,
+    ) -> u8 {
+        let result = read(status, status_text, retry_after, body);
+        let reaction = self.poller.on_response(result, now, random);
+        self.reported = reaction.report.is_some();
+        self.pause_until = reaction.pause_until.unwrap_or(0.0);
+        self.take(reaction.next)
+    }
+
+    /// Takes a fetch that got no answer (`message` says why).
+    pub fn failure(&mut self, message: &str, now: f64, random: f64) -> u8 {
+        let reaction =
+            self.poller
+                .on_response(Err(Error::Network(message.to_owned())), now, random);
+        self.reported = false;
+        self.pause_until = 0.0;
+        self.take(reaction.next)
+    }
+
+    /// Milliseconds for the last step: the request's time budget, or the pause.
+    pub fn ms(&self) -> f64 {
+        self.ms
+    }
+
+    /// True when the last answer is a changed observation to report.
+    pub fn reported(&self) -> bool {
+        self.reported
+    }
+
+    /// After a 429: no wait of the client may send before this time (else 0).
+    pub fn pause_until(&self) -> f64 {
+        self.pause_until
+    }
+
+    /// The error record of a failed wait.
+    pub fn error(&self) -> Option<String> {
+        self.error.as_ref().map(Error::record)
+    }
+
+    fn take(&mut self, step: Step) -> u8 {
+        match step {
+            Step::Fetch { timeout_ms } => {
+                self.ms = timeout_ms as f64;
+                code::FETCH
+            }
+            Step::Wait(ms) => {
+                self.ms = ms as f64;
+                code::WAIT
+            }
+            Step::Done => code::DONE,
+            Step::Fail(error) => {
+                self.error = Some(error);
+                code::FAIL
+            }
+        }
+    }
+}
+
+fn read(
+    status: u16,
+    status_text: &str,
+    retry_after: Option<&str>,
+    body: Option<&str>,
+) -> Result<crate::task::Task, Error> {
+    let answer = Answer {
+        status,
+        status_text,
+        retry_after,
+        body: body.unwrap_or(""),
+    };
+    match body {
+        Some(_) => response::read_task(answer),
+        None if (200..300).contains(&status) => Err(response::body_too_large()),
+        None => Err(Error::Api(Box::new(response::api_error(answer)))),
+    }
+}
+
+/// Reads one answer to a GET or a create: `undefined` when `body` is a task, else the error
+/// record.
+pub fn read_answer(
+    status: u16,
+    status_text: &str,
+    retry_after: Option<&str>,
+    body: Option<&str>,
+) -> Option<String> {
+    read(status, status_text, retry_after, body)
+        .err()
+        .map(|e| e.record())
+}
+
+/// Reads a callback body (`undefined` when it passed 1 MiB and was not read): `undefined` when
+/// it describes a task with a valid id, else the error record.
+pub fn read_callback(body: Option<&str>) -> Option<String> {
+    let Some(body) = body else {
+        return Some(response::body_too_large().record());
+    };
+    let task = match response::parse_task(body, "callback body") {
+        Ok(task) => task,
+        Err(e) => return Some(e.record()),
+    };
+    validate::task_id(&task.id).err().map(|_| {
+        Error::InvalidResponse("The callback body has no valid task id".to_owned()).record()
+    })
+}
+
+/// Checks a task id: `undefined`, or the record of a `TypeError`.
+pub fn check_task_id(id: &str) -> Option<String> {
+    validate::task_id(id).err().map(|e| e.record())
+}
+
+/// Checks an absolute base URL's scheme and host.
+pub fn check_base_url(protocol: &str, hostname: &str) -> Option<String> {
+    validate::base_url(protocol, hostname)
+        .err()
+        .map(|e| e.record())
+}
+
+/// The creation endpoint of `kind` (`video`, `image` or `audio`).
+pub fn create_path(kind: &str) -> String {
+    Kind::from_name(kind)
+        .map(Kind::path)
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// Checks creation parameters (JSON text of an object) before anything is sent.
+pub fn check_create(kind: &str, params_json: &str) -> Option<String> {
+    let checked = match (Kind::from_name(kind), json::parse(params_json)) {
+        (Some(kind), Ok(params)) => create::check_params(kind, &params),
+        _ => Err(Error::Argument(
+            ArgumentKind::Type,
+            "create parameters must be a JSON object".to_owned(),
+        )),
+    };
+    checked.err().map(|e| e.record())
+}
+
+/// Checks a parsed `callback_url`'s scheme and host.
+pub fn check_callback_url(protocol: &str, hostname: &str) -> Option<String> {
+    create::callback_host(protocol, hostname)
+        .err()
+        .map(|e| e.record())
+}
+
+/// The pause before repeating a create, or -1 to give up: see [`create::retry_delay`].
+/// `status` is 0 when no answer came; `unsent` is true when `fetch` threw before sending.
+pub fn create_retry(
+    failures: u32,
+    max_retries: u32,
+    status: u16,
+    retry_after: Option<&str>,
+    unsent: bool,
+    now: f64,
+    random: f64,
+) -> f64 {
+    let hint = (status == 429).then_some(retry_after);
+    match create::retry_delay(failures, max_retries, hint, unsent, now, random) {
+        Some(ms) => ms as f64,
+        None => -1.0,
+    }
+}
