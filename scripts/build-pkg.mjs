@@ -25,7 +25,6 @@ for (const { file, format, platform } of entries) {
     target: 'es2022',
     external: ['./evolink_tasks.wasm', 'node:*'],
     minify: true,
-    keepNames: true, // error classes keep their names (`ApiError.name`)
     legalComments: 'none',
     logLevel: 'warning',
   });

@@ -366,6 +366,8 @@ class Poll {
 
 /** A client for EvoLink's task API. */
 export class EvoLinkClient {
+  static name = 'EvoLinkClient'; // kept through minifiers
+
   /** What requests and polls share: `{ base, headers, fetch, requestTimeoutMs, maxRetries, scheduler }`. */
   #context;
 

@@ -1,20 +1,24 @@
 // The error classes the package exports, and the error records of the core turned into them.
-// Names are set explicitly (not from `new.target.name`) so that minifiers cannot change them.
+// Each class spells its name as a static field, which minifiers keep (they rename classes), and
+// every instance takes its `name` from its class.
 
 /** Base class of every error this package creates. */
 export class EvoLinkError extends Error {
+  static name = 'EvoLinkError';
+
   constructor(message, code, options) {
     super(message, options);
-    this.name = 'EvoLinkError';
+    this.name = new.target.name;
     this.code = code;
   }
 }
 
 /** A non-2xx answer from the API or a proxy in front of it. */
 export class ApiError extends EvoLinkError {
+  static name = 'ApiError';
+
   constructor(message, code, status, type, param, fallbackSuggestion) {
     super(message, code);
-    this.name = 'ApiError';
     this.status = status;
     this.type = type;
     this.param = param;
@@ -24,35 +28,39 @@ export class ApiError extends EvoLinkError {
 
 /** The task ended as failed or cancelled; `task` is the last observation. */
 export class TaskFailedError extends EvoLinkError {
+  static name = 'TaskFailedError';
+
   constructor(message, code, task) {
     super(message, code);
-    this.name = 'TaskFailedError';
     this.task = task;
   }
 }
 
 /** The overall deadline passed; `task` is the last observation, if any. */
 export class TimeoutError extends EvoLinkError {
+  static name = 'TimeoutError';
+
   constructor(message, task) {
     super(message, 'timeout');
-    this.name = 'TimeoutError';
     this.task = task;
   }
 }
 
 /** `fetch` itself failed or a request timed out; `cause` is what fetch threw, if anything. */
 export class NetworkError extends EvoLinkError {
+  static name = 'NetworkError';
+
   constructor(message, cause) {
     super(message, 'network_error', cause === undefined ? undefined : { cause });
-    this.name = 'NetworkError';
   }
 }
 
 /** A 2xx answer that is not a task object. */
 export class InvalidResponseError extends EvoLinkError {
+  static name = 'InvalidResponseError';
+
   constructor(message) {
     super(message, 'invalid_response');
-    this.name = 'InvalidResponseError';
   }
 }
 
