@@ -30,9 +30,10 @@ const HTTP_ERRORS = {
   504: ['gateway_timeout', 'api_error', 'The gateway timed out.'],
 };
 
-// error.code inside a failed task -> error.message.
+// error.code inside a failed task -> error.message (one of them not ASCII, as messages from a
+// model provider can be: it must cross the wasm boundary intact).
 const TASK_FAILURES = {
-  content_policy_violation: 'The prompt was flagged by the content filter.',
+  content_policy_violation: 'The prompt was flagged by the content filter — «内容审核» 🚫.',
   request_cancelled: 'The task was cancelled.',
   generation_timeout: 'The generation took too long and was stopped.',
 };

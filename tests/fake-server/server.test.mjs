@@ -91,7 +91,7 @@ test('other count-driven lifecycles', async (t) => {
   }
   const failed = (await getJson(`${server.url}/v1/tasks/fail-1`)).body;
   assert.equal(failed.error.code, 'content_policy_violation');
-  assert.equal(failed.error.message, 'The prompt was flagged by the content filter.');
+  assert.equal(failed.error.message, 'The prompt was flagged by the content filter — «内容审核» 🚫.');
   assert.equal((await getJson(`${server.url}/v1/tasks/cancel-1`)).body.error, undefined);
   assert.equal((await getJson(`${server.url}/v1/tasks/cancelfail-1`)).body.error.code, 'request_cancelled');
 });
