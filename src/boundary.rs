@@ -264,3 +264,143 @@ pub fn create_retry(
         None => -1.0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::code::{DONE, FAIL, FETCH, WAIT};
+    use super::*;
+
+    const NONE: f64 = f64::NAN;
+
+    fn record(text: Option<String>) -> serde_json::Value {
+        serde_json::from_str(&text.expect("an error record")).expect("a record is JSON")
+    }
+
+    fn body(status: &str, progress: u8) -> String {
+        format!(r#"{{"id":"t1","status":"{status}","progress":{progress}}}"#)
+    }
+
+    #[test]
+    fn a_wait_steps_through_fetch_wait_and_done_reporting_each_change() {
+        let mut wait = Wait::new(1000.0, NONE, NONE, NONE, 3, 30_000.0, 0.0);
+        assert_eq!(wait.next(0.0, 0.0), FETCH);
+        assert_eq!(wait.ms(), 30_000.0, "the request's budget");
+        let pending = body("pending", 0);
+        assert_eq!(
+            wait.answer(200, "OK", None, Some(&pending), 10.0, 0.5),
+            WAIT
+        );
+        assert!(wait.reported());
+        assert_eq!(wait.ms(), 1000.0, "the fixed pace");
+        assert_eq!(wait.next(1010.0, 0.0), FETCH);
+        assert!(!wait.reported());
+        assert_eq!(
+            wait.answer(200, "OK", None, Some(&pending), 1020.0, 0.5),
+            WAIT
+        );
+        assert!(
+            !wait.reported(),
+            "the same observation is not reported twice"
+        );
+        assert_eq!(wait.next(2020.0, 0.0), FETCH);
+        let done = body("completed", 100);
+        assert_eq!(wait.answer(200, "OK", None, Some(&done), 2030.0, 0.5), DONE);
+        assert!(wait.reported());
+        assert_eq!(wait.error(), None);
+    }
+
+    #[test]
+    fn options_left_out_are_nan_and_the_pace_is_then_adaptive() {
+        let mut wait = Wait::new(NONE, 2000.0, 2000.0, NONE, 3, 30_000.0, 0.0);
+        wait.next(0.0, 0.0);
+        assert_eq!(
+            wait.answer(200, "", None, Some(&body("pending", 0)), 0.0, 0.5),
+            WAIT
+        );
+        assert_eq!(wait.ms(), 2000.0, "min = max = 2 s pins the adaptive pace");
+    }
+
+    #[test]
+    fn failures_are_retried_then_end_in_a_record() {
+        let mut wait = Wait::new(1000.0, NONE, NONE, NONE, 1, 30_000.0, 0.0);
+        wait.next(0.0, 0.0);
+        assert_eq!(wait.failure("Could not reach x: refused", 0.0, 0.5), WAIT);
+        assert_eq!(wait.next(1000.0, 0.0), FETCH);
+        assert_eq!(
+            wait.failure("Could not reach x: refused", 1000.0, 0.5),
+            FAIL
+        );
+        let r = record(wait.error());
+        assert_eq!(r["name"], "NetworkError");
+        assert_eq!(r["message"], "Could not reach x: refused");
+    }
+
+    #[test]
+    fn a_429_reports_the_client_wide_pause_and_a_failed_task_its_record() {
+        let mut wait = Wait::new(1000.0, NONE, NONE, NONE, 3, 30_000.0, 0.0);
+        wait.next(0.0, 0.0);
+        assert_eq!(wait.answer(429, "", Some("2"), Some(""), 0.0, 0.5), WAIT);
+        assert_eq!(wait.pause_until(), 2000.0);
+        assert_eq!(wait.next(2000.0, 2000.0), FETCH);
+        let failed = r#"{"id":"t1","status":"failed","error":{"code":"content_policy_violation","message":"é"}}"#;
+        assert_eq!(wait.answer(200, "", None, Some(failed), 2000.0, 0.5), FAIL);
+        assert!(wait.reported(), "the failed observation is reported first");
+        let r = record(wait.error());
+        assert_eq!(r["name"], "TaskFailedError");
+        assert_eq!(r["code"], "content_policy_violation");
+        assert_eq!(r["task"]["error"]["message"], "é");
+    }
+
+    #[test]
+    fn a_body_too_large_to_read_is_an_error_for_a_2xx_and_the_status_otherwise() {
+        assert_eq!(
+            record(read_answer(200, "OK", None, None))["name"],
+            "InvalidResponseError"
+        );
+        let r = record(read_answer(503, "Service Unavailable", Some("5"), None));
+        assert_eq!(
+            (r["name"].as_str(), r["status"].as_u64()),
+            (Some("ApiError"), Some(503))
+        );
+        assert_eq!(
+            read_answer(200, "OK", None, Some(&body("pending", 0))),
+            None
+        );
+        assert_eq!(record(read_callback(None))["name"], "InvalidResponseError");
+    }
+
+    #[test]
+    fn checks_answer_nothing_when_all_is_well_and_a_record_otherwise() {
+        assert_eq!(check_task_id("task-1"), None);
+        assert_eq!(record(check_task_id("a/b"))["name"], "TypeError");
+        assert_eq!(check_base_url("https:", "api.evolink.ai"), None);
+        assert_eq!(
+            record(check_base_url("http:", "example.com"))["name"],
+            "TypeError"
+        );
+        assert_eq!(check_callback_url("https:", "hooks.example.com"), None);
+        assert_eq!(
+            record(check_callback_url("https:", "10.0.0.1"))["name"],
+            "TypeError"
+        );
+        let seedance = r#"{"model":"seedance-2.0-text-to-video","prompt":"x","duration":99}"#;
+        assert_eq!(
+            record(check_create("video", seedance))["name"],
+            "RangeError"
+        );
+        assert_eq!(record(check_create("movie", "{}"))["name"], "TypeError");
+        assert_eq!(create_path("audio"), "/v1/audios/generations");
+    }
+
+    #[test]
+    fn creates_are_repeated_after_a_429_or_an_unsent_request_only() {
+        assert_eq!(create_retry(1, 3, 429, Some("3"), false, 0.0, 0.5), 3000.0);
+        assert!(create_retry(1, 3, 0, None, true, 0.0, 0.5) > 0.0);
+        assert_eq!(create_retry(1, 3, 503, None, false, 0.0, 0.5), -1.0);
+        assert_eq!(
+            create_retry(1, 3, 0, None, false, 0.0, 0.5),
+            -1.0,
+            "a lost answer"
+        );
+    }
+}

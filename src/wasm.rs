@@ -5,8 +5,8 @@
 //! takes less code on both sides than any generated glue. The conventions:
 //!
 //! - A string goes in as `(ptr, len)`: UTF-8 bytes the shell wrote into memory it got from
-//!   [`alloc`]. The call takes them over and frees them. `ptr == 0` means "no string".
-//! - A string comes out as its length in bytes (`-1` for none); the bytes stay at [`output`]
+//!   [`alloc()`]. The call takes them over and frees them. `ptr == 0` means "no string".
+//! - A string comes out as its length in bytes (`-1` for none); the bytes stay at [`output()`]
 //!   until the next call.
 //! - A wait is a pointer to a boxed [`Wait`], from `wait_new` until `wait_free`.
 //!
