@@ -322,6 +322,35 @@ export const cases = [
     equal((await requests(base, taskId)).length, 1, 'requests');
   }],
 
+  ['watchTask as a plain iterator: impatient next() calls, return() mid-wait, a pre-aborted signal', async ({ base, client }) => {
+    // Three next() calls at once get the first three changes, in order.
+    const watch = client.watchTask(id('ok'), { intervalMs: 10 });
+    const first = await Promise.all([watch.next(), watch.next(), watch.next()]);
+    equal(first.map((r) => [r.done, r.value.progress]), [[false, 0], [false, 30], [false, 70]], 'in order');
+    equal(await watch.return('bye'), { done: true, value: 'bye' }, 'return');
+    equal(await watch.next(), { done: true }, 'after return');
+    // return() while a next() waits out a long pause: the next() ends as done at once, and no
+    // further request goes out.
+    const taskId = id('ok');
+    const slow = client.watchTask(taskId, { intervalMs: 60_000 });
+    await slow.next();
+    const pending = slow.next();
+    await sleep(20);
+    const started = Date.now();
+    await slow.return();
+    equal(await pending, { done: true }, 'the pending next()');
+    check(Date.now() - started < 100, 'settled at once');
+    equal((await requests(base, taskId)).length, 1, 'requests');
+    // A signal aborted before the first next(): it rejects with the reason and sends nothing.
+    const reason = new Error('not now');
+    const aborted = id('ok');
+    const controller = new AbortController();
+    const early = client.watchTask(aborted, { signal: controller.signal });
+    controller.abort(reason);
+    await rejects(early.next(), (e) => check(e === reason, 'signal.reason'), 'pre-aborted');
+    equal((await requests(base, aborted)).length, 0, 'nothing sent');
+  }],
+
   ['an onProgress that throws rejects the wait with its error', async ({ client }) => {
     const boom = new Error('boom');
     await rejects(client.waitForTask(id('ok'), { intervalMs: 10, onProgress: () => { throw boom; } }),
