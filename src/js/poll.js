@@ -106,6 +106,7 @@ export class Poll {
     this.context = context;
     this.id = id;
     this.hiddenMs = pace.maxIntervalMs ?? DEFAULT_MAX_INTERVAL_MS;
+    this.deadline = pace.timeoutMs === undefined ? Infinity : Date.now() + pace.timeoutMs;
     this.wait = new core.Wait(pace.intervalMs, pace.minIntervalMs, pace.maxIntervalMs, pace.timeoutMs,
       context.maxRetries, context.requestTimeoutMs, Date.now());
     this.step = created === undefined
@@ -156,7 +157,10 @@ export class Poll {
     if (this.step === FETCH) {
       this.flight = scheduler.share(this.id, this);
     } else if (this.step === WAIT) {
-      const ms = scheduler.hidden ? Math.max(this.wait.ms, this.hiddenMs) : this.wait.ms;
+      // A hidden page polls at the longest pause, but still wakes for the overall deadline.
+      const ms = scheduler.hidden
+        ? Math.min(Math.max(this.wait.ms, this.hiddenMs), Math.max(this.deadline - Date.now(), 0))
+        : this.wait.ms;
       this.timer = scheduler.sleep(ms, this, true);
     } else if (this.step === DONE) {
       this.end(ENDED);

@@ -55,6 +55,19 @@ const cases = [
     }
   }],
 
+  ['a hidden tab still keeps timeoutMs', async ({ EvoLinkClient }) => {
+    const client = new EvoLinkClient({ baseUrl: location.origin });
+    setHidden(true);
+    try {
+      const started = Date.now();
+      const error = await client.waitForTask(id('demo'), { timeoutMs: 300 }).catch((e) => e);
+      check(error.name === 'TimeoutError', `${error.name}: ${error.message}`);
+      check(Date.now() - started < 2_000, `timed out after ${Date.now() - started} ms, not at the hidden pace`);
+    } finally {
+      hidden = false;
+    }
+  }],
+
   ['the network coming back triggers a poll at once', async ({ EvoLinkClient }) => {
     const client = new EvoLinkClient({ baseUrl: location.origin });
     const taskId = id('ok');
