@@ -22,6 +22,54 @@
 //!   panic handler.
 //!
 //! Everything but `wasm` runs natively, so `cargo test` covers the logic in milliseconds.
+//!
+//! # Waiting for a task from Rust
+//!
+//! Give [`wait`] an [`Env`]: how to send `GET /v1/tasks/{id}` (read the answer with
+//! [`response::read_task`]), how to sleep, a clock and a random source. This one answers from
+//! a script and sleeps in virtual time, as the crate's own tests do:
+//!
+//! ```
+//! use std::cell::{Cell, RefCell};
+//! use evolink_tasks::response::{read_task, Answer};
+//! use evolink_tasks::{wait, Env, Error, Policy, Task};
+//!
+//! struct Scripted {
+//!     bodies: RefCell<Vec<&'static str>>,
+//!     now: Cell<f64>,
+//! }
+//!
+//! impl Env for Scripted {
+//!     fn now_ms(&self) -> f64 {
+//!         self.now.get()
+//!     }
+//!     fn random(&self) -> f64 {
+//!         0.5
+//!     }
+//!     async fn fetch_task(&self, _id: &str, _timeout_ms: u64) -> Result<Task, Error> {
+//!         let body = self.bodies.borrow_mut().remove(0);
+//!         read_task(Answer { status: 200, status_text: "OK", retry_after: None, body })
+//!     }
+//!     async fn sleep(&self, ms: u64) {
+//!         self.now.set(self.now.get() + ms as f64);
+//!     }
+//! }
+//!
+//! let env = Scripted {
+//!     bodies: RefCell::new(vec![
+//!         r#"{"id":"task-1","status":"processing","progress":40,"task_info":{"estimated_time":30}}"#,
+//!         r#"{"id":"task-1","status":"completed","progress":100,"results":["https://…/v.mp4"]}"#,
+//!     ]),
+//!     now: Cell::new(0.0),
+//! };
+//! let mut seen = Vec::new();
+//! let task = pollster::block_on(wait(env, "task-1".into(), Policy::default(), |t| {
+//!     seen.push(t.progress)
+//! }))?;
+//! assert_eq!(task.results(), ["https://…/v.mp4"]);
+//! assert_eq!(seen, [Some(40), Some(100)]);
+//! # Ok::<(), Error>(())
+//! ```
 
 // The npm package's core needs no operating system: without std it carries no formatting or
 // panic machinery (see src/wasm.rs).
