@@ -34,6 +34,8 @@ pub mod code {
 /// One wait on one task: the [`Poller`] plus the outputs of its last step.
 pub struct Wait {
     poller: Poller,
+    /// A hidden page's pause: the wait's longest (`max_interval_ms`, 30 s by default).
+    hidden_floor_ms: u64,
     ms: f64,
     reported: bool,
     pause_until: f64,
@@ -68,6 +70,7 @@ impl Wait {
         };
         Wait {
             poller: Poller::new(policy, now),
+            hidden_floor_ms: given(max_interval_ms).unwrap_or(DEFAULT_MAX_INTERVAL_MS),
             ms: 0.0,
             reported: false,
             pause_until: 0.0,
@@ -125,6 +128,13 @@ impl Wait {
     /// Milliseconds for the last step: the request's time budget, or the pause.
     pub fn ms(&self) -> f64 {
         self.ms
+    }
+
+    /// The last WAIT step's pause for a page that is hidden: the wait's longest pause unless
+    /// the step's is longer, and never past the deadline.
+    pub fn hidden_ms(&self, now: f64) -> f64 {
+        self.poller
+            .hidden_pause_ms(self.ms as u64, self.hidden_floor_ms, now) as f64
     }
 
     /// True when the last answer is a changed observation to report.
@@ -318,6 +328,26 @@ mod tests {
             WAIT
         );
         assert_eq!(wait.ms(), 2000.0, "min = max = 2 s pins the adaptive pace");
+    }
+
+    #[test]
+    fn a_hidden_page_pauses_at_the_longest_pace_but_keeps_the_deadline() {
+        let mut wait = Wait::new(50.0, NONE, 60_000.0, NONE, 3, 30_000.0, 0.0);
+        wait.next(0.0, 0.0);
+        assert_eq!(
+            wait.answer(200, "", None, Some(&body("pending", 0)), 0.0, 0.5),
+            WAIT
+        );
+        assert_eq!((wait.ms(), wait.hidden_ms(0.0)), (50.0, 60_000.0));
+        let mut bounded = Wait::new(50.0, NONE, NONE, 300.0, 3, 30_000.0, 0.0);
+        bounded.next(0.0, 0.0);
+        bounded.answer(200, "", None, Some(&body("pending", 0)), 100.0, 0.5);
+        assert_eq!(
+            bounded.hidden_ms(100.0),
+            200.0,
+            "the default 30 s, cut to the deadline"
+        );
+        assert_eq!(bounded.hidden_ms(400.0), 0.0, "past the deadline");
     }
 
     #[test]

@@ -106,6 +106,15 @@ impl Poller {
         }
     }
 
+    /// The pause of a page that is hidden, instead of `ms`: at least `floor_ms`, but never past
+    /// the deadline (0 once it has passed: the next step then fails with the timeout).
+    pub fn hidden_pause_ms(&self, ms: u64, floor_ms: u64, now: f64) -> u64 {
+        match self.wait(ms.max(floor_ms), now) {
+            Step::Wait(ms) => ms,
+            _ => 0,
+        }
+    }
+
     /// A pause of `ms`, cut short by the deadline.
     fn wait(&self, ms: u64, now: f64) -> Step {
         match self.remaining(now) {

@@ -314,6 +314,12 @@ pub extern "C" fn wait_ms(w: *mut Wait) -> f64 {
     wait(w).ms()
 }
 
+/// See [`Wait::hidden_ms`].
+#[no_mangle]
+pub extern "C" fn wait_hidden_ms(w: *mut Wait, now: f64) -> f64 {
+    wait(w).hidden_ms(now)
+}
+
 /// See [`Wait::reported`].
 #[no_mangle]
 pub extern "C" fn wait_reported(w: *mut Wait) -> bool {

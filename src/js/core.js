@@ -98,6 +98,11 @@ export class Wait {
     return exports.wait_ms(this.ptr);
   }
 
+  /** The pause instead of `ms` while the page is hidden. */
+  hiddenMs(now) {
+    return exports.wait_hidden_ms(this.ptr, now);
+  }
+
   get reported() {
     return exports.wait_reported(this.ptr) !== 0;
   }

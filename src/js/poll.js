@@ -5,8 +5,6 @@ import * as core from './core.js';
 import { InvalidResponseError, fromRecord } from './errors.js';
 import { send } from './transport.js';
 
-const DEFAULT_MAX_INTERVAL_MS = 30_000;
-
 // The step codes of `core.Wait` (src/boundary.rs, mod code).
 const FETCH = 0;
 const WAIT = 1;
@@ -105,8 +103,6 @@ export class Poll {
     if (signal?.aborted) throw abortReason(signal);
     this.context = context;
     this.id = id;
-    this.hiddenMs = pace.maxIntervalMs ?? DEFAULT_MAX_INTERVAL_MS;
-    this.deadline = pace.timeoutMs === undefined ? Infinity : Date.now() + pace.timeoutMs;
     this.wait = new core.Wait(pace.intervalMs, pace.minIntervalMs, pace.maxIntervalMs, pace.timeoutMs,
       context.maxRetries, context.requestTimeoutMs, Date.now());
     this.step = created === undefined
@@ -157,10 +153,7 @@ export class Poll {
     if (this.step === FETCH) {
       this.flight = scheduler.share(this.id, this);
     } else if (this.step === WAIT) {
-      // A hidden page polls at the longest pause, but still wakes for the overall deadline.
-      const ms = scheduler.hidden
-        ? Math.min(Math.max(this.wait.ms, this.hiddenMs), Math.max(this.deadline - Date.now(), 0))
-        : this.wait.ms;
+      const ms = scheduler.hidden ? this.wait.hiddenMs(Date.now()) : this.wait.ms;
       this.timer = scheduler.sleep(ms, this, true);
     } else if (this.step === DONE) {
       this.end(ENDED);
