@@ -10,7 +10,7 @@ import { InvalidResponseError, NetworkError, check, fromRecord } from './errors.
 import {
   baseUrlOf, headersOf, optional, options, paceOf, paramsJson, parseUrl, signalOf, taskId, whole,
 } from './options.js';
-import { ENDED, Poll, parse, run } from './poll.js';
+import { ENDED, Poll, getTask, parse, run } from './poll.js';
 import { Scheduler } from './scheduler.js';
 import { MAX_BODY_BYTES, readText, send } from './transport.js';
 
@@ -165,11 +165,11 @@ export class EvoLinkClient {
 
   /** One GET of task `id` (shared with the polls asking for it now), as a task or an error. */
   async #fetchOnce(id, call) {
-    const { base, scheduler, fetch, headers, requestTimeoutMs } = this.#context;
-    const url = `${base}/v1/tasks/${encodeURIComponent(id)}`;
+    const context = this.#context;
+    const { scheduler } = context;
     const answer = await call.step((resolve) => {
       const waiter = {
-        send: (controller) => send(scheduler, fetch, url, { method: 'GET', headers }, requestTimeoutMs, controller),
+        send: (controller) => getTask(context, id, context.requestTimeoutMs, controller),
         deliver: resolve,
       };
       const flight = scheduler.share(id, waiter);

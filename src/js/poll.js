@@ -90,6 +90,13 @@ export function parse(text) {
   }
 }
 
+/** Sends `GET /v1/tasks/{id}` for the client whose `context` it is; resolves with the answer. */
+export function getTask(context, id, timeoutMs, controller) {
+  const { base, scheduler, fetch, headers } = context;
+  const url = `${base}/v1/tasks/${encodeURIComponent(id)}`;
+  return send(scheduler, fetch, url, { method: 'GET', headers }, timeoutMs, controller);
+}
+
 /**
  * One wait on one task: the core's `Wait` decides each step, this carries it out. A poll is its
  * own timer target (`wake`), request sender (`send`) and request waiter (`deliver`), so a task
@@ -173,9 +180,7 @@ export class Poll {
 
   /** Sends the GET for a flight this poll started. */
   send(controller) {
-    const { base, scheduler, fetch, headers } = this.context;
-    const url = `${base}/v1/tasks/${encodeURIComponent(this.id)}`;
-    return send(scheduler, fetch, url, { method: 'GET', headers }, this.wait.ms, controller);
+    return getTask(this.context, this.id, this.wait.ms, controller);
   }
 
   /** The answer to the GET. */
