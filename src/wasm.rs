@@ -110,6 +110,11 @@ pub extern "C" fn output() -> *const u8 {
     unsafe { (*OUTPUT.0.get()).as_ptr() }
 }
 
+/// Runs a check of two strings: the length of its error record, or -1.
+fn check(a: Input, b: Input, check: fn(&str, &str) -> Option<String>) -> i32 {
+    put(check(a.text(), b.text()))
+}
+
 /// See [`boundary::read_answer`].
 #[no_mangle]
 pub extern "C" fn read_answer(
@@ -154,8 +159,11 @@ pub extern "C" fn check_base_url(
     hostname: *mut u8,
     hostname_len: usize,
 ) -> i32 {
-    let (protocol, hostname) = (input(protocol, protocol_len), input(hostname, hostname_len));
-    put(boundary::check_base_url(protocol.text(), hostname.text()))
+    check(
+        input(protocol, protocol_len),
+        input(hostname, hostname_len),
+        boundary::check_base_url,
+    )
 }
 
 /// See [`boundary::create_path`].
@@ -172,8 +180,11 @@ pub extern "C" fn check_create(
     params: *mut u8,
     params_len: usize,
 ) -> i32 {
-    let (kind, params) = (input(kind, kind_len), input(params, params_len));
-    put(boundary::check_create(kind.text(), params.text()))
+    check(
+        input(kind, kind_len),
+        input(params, params_len),
+        boundary::check_create,
+    )
 }
 
 /// See [`boundary::check_callback_url`].
@@ -184,11 +195,11 @@ pub extern "C" fn check_callback_url(
     hostname: *mut u8,
     hostname_len: usize,
 ) -> i32 {
-    let (protocol, hostname) = (input(protocol, protocol_len), input(hostname, hostname_len));
-    put(boundary::check_callback_url(
-        protocol.text(),
-        hostname.text(),
-    ))
+    check(
+        input(protocol, protocol_len),
+        input(hostname, hostname_len),
+        boundary::check_callback_url,
+    )
 }
 
 /// See [`boundary::create_retry`].
