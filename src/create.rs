@@ -8,6 +8,7 @@
 use crate::error::{ArgumentKind, Error};
 use crate::json::{Object, Value};
 use crate::schedule::{backoff_ms, retry_after_ms};
+use crate::text;
 use crate::validate::is_loopback_host;
 use alloc::vec::Vec;
 
@@ -62,7 +63,7 @@ struct Seedance<'a> {
 
 fn seedance(model: &str) -> Option<Seedance<'_>> {
     let rest = model.strip_prefix("seedance-2.0-")?;
-    let (tier, mode) = match rest.split_once('-') {
+    let (tier, mode) = match text::split_once(rest, b'-') {
         Some((tier @ ("fast" | "mini"), mode)) => (tier, mode),
         _ => ("standard", rest),
     };
@@ -76,7 +77,7 @@ pub fn check_params(kind: Kind, params: &Value) -> Result<(), Error> {
         return Err(type_error(&["create parameters must be an object"]));
     };
     let model = match params.get("model") {
-        Some(Value::String(m)) if !m.trim().is_empty() => m.as_str(),
+        Some(Value::String(m)) if !text::is_blank(m) => m.as_str(),
         Some(Value::String(_)) | None => return Err(type_error(&["\"model\" is required"])),
         Some(_) => return Err(type_error(&["\"model\" must be a string"])),
     };
@@ -91,7 +92,7 @@ pub fn check_params(kind: Kind, params: &Value) -> Result<(), Error> {
 
 fn check_seedance(model: &Seedance<'_>, params: &Object) -> Result<(), Error> {
     match params.get("prompt") {
-        Some(Value::String(p)) if !p.trim().is_empty() => {}
+        Some(Value::String(p)) if !text::is_blank(p) => {}
         Some(Value::String(_)) | None => return Err(type_error(&["\"prompt\" is required"])),
         Some(_) => return Err(type_error(&["\"prompt\" must be a string"])),
     }
@@ -246,16 +247,18 @@ pub fn callback_host(protocol: &str, hostname: &str) -> Result<(), Error> {
 pub fn is_private_host(host: &str) -> bool {
     let host = host.to_ascii_lowercase();
     if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        let first = v6.split(':').next().unwrap_or("");
-        let word = u16::from_str_radix(first, 16).ok();
+        let first = text::split(v6, b':').next().unwrap_or("");
+        let word = text::whole(first, 16).filter(|&w| w <= 0xffff);
         return v6 == "::"
             || v6 == "::1"
             || v6.starts_with("::ffff:")
             || word.is_some_and(|w| (w & 0xfe00) == 0xfc00 || (w & 0xffc0) == 0xfe80);
     }
-    let octets: Vec<u8> = host.split('.').filter_map(|o| o.parse().ok()).collect();
+    let octets: Vec<u8> = text::split(&host, b'.')
+        .filter_map(|o| text::whole(o, 10).and_then(|n| u8::try_from(n).ok()))
+        .collect();
     match octets.as_slice() {
-        [a, b, _, _] if host.split('.').count() == 4 => {
+        [a, b, _, _] if text::split(&host, b'.').count() == 4 => {
             *a == 10
                 || *a == 0
                 || *a == 127

@@ -6,6 +6,7 @@
 use crate::error::{ApiError, Error};
 use crate::json::{self, Value};
 use crate::task::Task;
+use crate::text;
 use alloc::borrow::ToOwned;
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -61,7 +62,7 @@ pub fn parse_task(body: &str, what: &str) -> Result<Task, Error> {
 
 fn non_empty(v: Option<&Value>) -> Option<String> {
     match v {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        Some(Value::String(s)) if !text::is_blank(s) => Some(s.clone()),
         _ => None,
     }
 }
@@ -79,7 +80,7 @@ pub fn api_error(answer: Answer<'_>) -> ApiError {
     // in front of APIs often enough to read too.
     let object = error.filter(|e| e.as_object().is_some());
     let code = match object.and_then(|e| e.get("code")) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        Some(Value::String(s)) if !text::is_blank(s) => Some(s.clone()),
         Some(Value::Number(n)) if crate::num::is_whole(*n) && n.abs() < 1e15 => {
             Some(crate::text::decimal(*n as i64))
         }
@@ -88,7 +89,9 @@ pub fn api_error(answer: Answer<'_>) -> ApiError {
     let message = non_empty(object.and_then(|e| e.get("message")))
         .or_else(|| non_empty(error))
         .or_else(|| non_empty(parsed.as_ref().and_then(|v| v.get("message"))))
-        .or_else(|| (!answer.status_text.trim().is_empty()).then(|| answer.status_text.to_owned()));
+        .or_else(|| {
+            (!answer.status_text.trim_ascii().is_empty()).then(|| answer.status_text.to_owned())
+        });
     let fallback = || {
         let mut s = String::from("HTTP ");
         s.push_str(&crate::text::decimal(status.into()));

@@ -9,6 +9,7 @@
 //! delays and a simulator can run it in virtual time (`bench/schedule_sim.rs`).
 
 use crate::task::{Task, TaskStatus};
+use crate::text;
 
 /// The documented polling advice, every 5 seconds: the adaptive pace's choice when the task
 /// says nothing about its progress.
@@ -168,10 +169,9 @@ pub fn backoff_ms(failures: u32, random: f64) -> u64 {
 /// Reads a `Retry-After` value, either delay-seconds or an HTTP date, into milliseconds from
 /// `now_unix_ms`, clamped to `0..=RETRY_AFTER_CAP_MS`. `None` when it is neither form.
 pub fn retry_after_ms(value: &str, now_unix_ms: f64) -> Option<u64> {
-    let value = value.trim();
+    let value = value.trim_ascii();
     let ms = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        value
-            .parse::<u64>()
+        text::whole(value, 10)
             .unwrap_or(u64::MAX)
             .saturating_mul(1000) as f64
     } else {
@@ -186,19 +186,21 @@ const MONTHS: [&str; 12] = [
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the HTTP date format servers send.
 fn http_date_unix_ms(value: &str) -> Option<f64> {
-    let (_, rest) = value.split_once(',')?;
+    let (_, rest) = text::split_once(value, b',')?;
     let rest = rest.strip_prefix(' ')?;
-    let mut parts = rest.split(' ');
-    let day: i64 = parts.next()?.parse().ok()?;
+    let mut parts = text::split(rest, b' ');
+    let number = |digits: &str| text::whole(digits, 10).and_then(|n| i64::try_from(n).ok());
+    let day = number(parts.next()?)?;
     let month_name = parts.next()?;
     let month = MONTHS.iter().position(|m| *m == month_name)? as i64 + 1;
-    let year: i64 = parts.next()?.parse().ok()?;
-    let mut clock = parts.next()?.split(':').map(|p| p.parse::<i64>().ok());
+    let year = number(parts.next()?)?;
+    let mut clock = text::split(parts.next()?, b':').map(number);
     let (h, m, s) = (clock.next()??, clock.next()??, clock.next()??);
     if parts.next() != Some("GMT") || parts.next().is_some() || clock.next().is_some() {
         return None;
     }
     if !(1..=31).contains(&day)
+        || !(0..=9999).contains(&year)
         || !(0..24).contains(&h)
         || !(0..60).contains(&m)
         || !(0..61).contains(&s)
@@ -262,6 +264,9 @@ mod tests {
             "soon",
             "Sun, 06 Nov 1994 08:49:39 PST",
             "Sun, 32 Nov 1994 08:49:39 GMT",
+            "Sun, +6 Nov 1994 08:49:39 GMT",
+            "Sun, 06 Nov 1994 08:-1:39 GMT",
+            "Sun, 06 Nov 99999999999999 08:49:39 GMT",
         ] {
             assert_eq!(retry_after_ms(bad, now), None, "{bad}");
         }

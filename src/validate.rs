@@ -4,6 +4,7 @@
 //! which the JavaScript edge throws as a `TypeError` or `RangeError`.
 
 use crate::error::{ArgumentKind, Error};
+use crate::text;
 use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -70,11 +71,15 @@ fn format_hex(mut n: u32) -> String {
 /// True for host names that reach this machine: `localhost` (and its subdomains), 127.0.0.0/8
 /// and `[::1]`.
 pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let mut host = host;
+    while let Some(shorter) = host.strip_suffix('.') {
+        host = shorter;
+    }
+    let host = host.to_ascii_lowercase();
     if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" || host == "::1" {
         return true;
     }
-    let octets: Vec<_> = host.split('.').collect();
+    let octets: Vec<_> = text::split(&host, b'.').collect();
     octets.len() == 4
         && octets.first() == Some(&"127")
         && octets
