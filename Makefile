@@ -13,7 +13,7 @@ setup:
 pkg: setup
 	@echo "==> building the wasm (release, size profile)"
 	cargo build --quiet --release --target wasm32-unknown-unknown --features npm
-	$(BIN)/wasm-opt -Oz --strip-debug --strip-producers $(WASM) -o pkg/evolink_tasks.wasm
+	$(BIN)/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features $(WASM) -o pkg/evolink_tasks.wasm
 	node scripts/build-pkg.mjs
 	@node scripts/size.mjs
 
