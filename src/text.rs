@@ -54,15 +54,21 @@ pub fn is_blank(s: &str) -> bool {
     s.chars().all(char::is_whitespace)
 }
 
-/// `s` as a whole number in `radix` (2 to 36): one digit or more, no sign, no overflow.
+/// `s` as a whole number in `radix` (up to 36): one digit or more, no sign, no overflow.
 pub fn whole(s: &str, radix: u32) -> Option<u64> {
     if s.is_empty() {
         return None;
     }
+    let radix = u64::from(radix);
     s.bytes().try_fold(0_u64, |n, b| {
-        let digit = char::from(b).to_digit(radix)?;
-        n.checked_mul(u64::from(radix))?
-            .checked_add(u64::from(digit))
+        let digit = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'z' => b - b'a' + 10,
+            b'A'..=b'Z' => b - b'A' + 10,
+            _ => return None,
+        };
+        let digit = Some(u64::from(digit)).filter(|&d| d < radix)?;
+        n.checked_mul(radix)?.checked_add(digit)
     })
 }
 
