@@ -1,10 +1,12 @@
 // The clients compared by bench/startup.mjs and bench/many.mjs, each behind the same small
 // interface, and the in-memory fetch that plays each one's API. Importing this file loads no
-// client: `load()` does, so a child process can time it.
+// client: `load(client)` does, so a child process can time it (and a workerd bundle of this
+// file takes in none of them).
 //
-// For each client: load() → module; create(module, fetch) → client; get(client, id) → one
-// request; wait(client, id, intervalMs) → polls until done with the client's own wait (where
-// it has one); body(id, n, done) → the JSON its API answers on poll n.
+// For each client: module → what to import in Node (workerdModule: in workerd, if different);
+// create(module, fetch) → client; get(client, id) → one request; wait(client, id, intervalMs)
+// → polls until done with the client's own wait (where it has one); body(id, n, done) → the
+// JSON its API answers on poll n.
 
 const BASE = 'https://api.example.test';
 
@@ -18,7 +20,8 @@ const evolinkBody = (id, n, done) => ({
 export const clients = {
   ours: {
     label: 'evolink-tasks',
-    load: () => import('../pkg/node.mjs'),
+    module: '../pkg/node.mjs',
+    workerdModule: '../pkg/workerd.mjs',
     create: (m, fetch) => new m.EvoLinkClient({ baseUrl: BASE, apiKey: 'k', fetch }),
     get: (c, id) => c.getTask(id),
     wait: (c, id, intervalMs) => c.waitForTask(id, { intervalMs }),
@@ -26,7 +29,7 @@ export const clients = {
   },
   hand: {
     label: 'hand-written loop',
-    load: () => import('./hand/loop.mjs'),
+    module: './hand/loop.mjs',
     create: (m, fetch) => m.createClient({ baseUrl: BASE, apiKey: 'k', fetch }),
     get: (c, id) => c.getTask(id),
     wait: (c, id, intervalMs) => c.waitForTask(id, { intervalMs }),
@@ -34,7 +37,7 @@ export const clients = {
   },
   replicate: {
     label: 'replicate',
-    load: () => import('replicate'),
+    module: 'replicate',
     create: (m, fetch) => new m.default({ auth: 'k', baseUrl: `${BASE}/v1`, fetch }),
     get: (c, id) => c.predictions.get(id),
     // `wait` polls at a fixed interval (default 500 ms), starting with an immediate get.
@@ -47,7 +50,7 @@ export const clients = {
   },
   runway: {
     label: '@runwayml/sdk',
-    load: () => import('@runwayml/sdk'),
+    module: '@runwayml/sdk',
     create: (m, fetch) => new m.default({ apiKey: 'k', baseURL: BASE, fetch }),
     get: (c, id) => c.tasks.retrieve(id),
     // waitForTaskOutput: its pause is fixed at 6 s ± 1.5 s (not configurable), so `intervalMs`
@@ -60,7 +63,7 @@ export const clients = {
   },
   fal: {
     label: '@fal-ai/client',
-    load: () => import('@fal-ai/client'),
+    module: '@fal-ai/client',
     create: (m, fetch) => m.createFalClient({ credentials: 'k', fetch }),
     get: (c, id) => c.queue.status('fal-ai/some-model', { requestId: id }),
     wait: (c, id, intervalMs) => c.queue.subscribeToStatus('fal-ai/some-model', { requestId: id, pollInterval: intervalMs }),
@@ -73,7 +76,7 @@ export const clients = {
   },
   openai: {
     label: 'openai',
-    load: () => import('openai'),
+    module: 'openai',
     create: (m, fetch) => new m.default({ apiKey: 'k', baseURL: `${BASE}/v1`, fetch }),
     get: (c, id) => c.videos.retrieve(id),
     wait: null, // no wait helper for videos
@@ -83,6 +86,9 @@ export const clients = {
     }),
   },
 };
+
+/** Imports `client`'s module (in Node). */
+export const load = (client) => import(client.module);
 
 /**
  * A fetch answering from memory for `client`: the task whose id is the last path segment

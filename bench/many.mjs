@@ -11,7 +11,7 @@
 // Also, per child: the in-memory fetch's own cost (fetch → Response → .json()) per request, so
 // the client's share of the CPU per poll can be read off.
 import { join } from 'node:path';
-import { clients, inMemoryFetch } from './clients.mjs';
+import { clients, inMemoryFetch, load } from './clients.mjs';
 import { benchDir, median, round, runJson, table, target } from './lib.mjs';
 
 export const title = 'Many tasks: 10,000 concurrent waits in one process';
@@ -32,7 +32,7 @@ async function child(name, phase) {
     return instance;
   };
   const spec = clients[name];
-  const module = await spec.load();
+  const module = await load(spec);
   WebAssembly.Instance = Instance;
   const wasmBytes = () => memory?.buffer.byteLength ?? 0;
   const gc = () => { globalThis.gc(); globalThis.gc(); };
