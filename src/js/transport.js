@@ -7,6 +7,8 @@
 /** Bodies larger than this are not read (the core refuses them). */
 export const MAX_BODY_BYTES = 1 << 20;
 
+const decoder = new TextDecoder(); // UTF-8; `decode` without `stream` keeps no state between calls
+
 const describe = (thrown) =>
   (thrown && typeof thrown.message === 'string' && thrown.message) || String(thrown);
 
@@ -97,12 +99,12 @@ export async function readText(response, limit) {
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return new TextDecoder().decode(chunks[0]);
+  if (chunks.length === 1) return decoder.decode(chunks[0]);
   const bytes = new Uint8Array(size);
   let at = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, at);
     at += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return decoder.decode(bytes);
 }
