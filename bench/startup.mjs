@@ -3,15 +3,15 @@
 // round-robin so every client shares the machine's noise); and in workerd, the time from the
 // first request after workerd starts to its response, for a worker that imports a client,
 // creates it and makes one get (bench/workerd/worker.mjs, bundled Wrangler-style), for every
-// client that runs there. `node bench/startup.mjs` prints it alone;
-// `node bench/startup.mjs --child NAME` is one measured Node process.
+// client that runs there. `node bench/startup.mjs` prints it alone; bench/startup-child.mjs is
+// one measured Node process.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clients, inMemoryFetch, load } from './clients.mjs';
+import { clients } from './clients.mjs';
 import { benchDir, median, root, round, runJson, table, target } from './lib.mjs';
 
 export const title = 'Start-up: import + first getTask in a fresh process';
@@ -19,29 +19,13 @@ const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 15);
 const WORKERD_ROUNDS = Number(process.env.BENCH_WORKERD_ROUNDS ?? 7);
 const NAMES = ['ours', 'hand', 'replicate', 'runway', 'fal', 'openai'];
 
-if (process.argv[2] === '--child') {
-  // Every client's in-memory fetch builds a Response: load Node's fetch implementation (undici,
-  // loaded lazily on first use) before the clock starts, for all alike.
-  await new Response('{}').json();
-  const client = clients[process.argv[3]];
-  const { fetch } = inMemoryFetch(client);
-  const t0 = performance.now();
-  const module = await load(client);
-  const t1 = performance.now();
-  const instance = client.create(module, fetch);
-  await client.get(instance, 'task-startup-1');
-  const t2 = performance.now();
-  console.log(JSON.stringify({ importMs: t1 - t0, firstCallMs: t2 - t1, totalMs: t2 - t0, sinceProcessStartMs: t2 }));
-  process.exit(0);
-}
-
 async function nodeRounds() {
   const samples = Object.fromEntries(NAMES.map((n) => [n, []]));
   for (let r = 0; r < ROUNDS; r++) {
     const order = NAMES.map((_, i) => NAMES[(i + r) % NAMES.length]); // rotate who goes first
     for (const name of order) {
       const started = performance.now();
-      const s = await runJson(process.execPath, [join(benchDir, 'startup.mjs'), '--child', name], { timeoutMs: 60_000 });
+      const s = await runJson(process.execPath, [join(benchDir, 'startup-child.mjs'), name], { timeoutMs: 60_000 });
       s.processMs = performance.now() - started;
       samples[name].push(s);
     }

@@ -8,14 +8,24 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const pkgDir = join(root, 'pkg');
 
+// The browser and workerd entries load the wasm file that sits next to them; the Node entries
+// (which Deno uses too) carry it inside, as base64.
 const entries = [
   { file: 'browser.mjs', format: 'esm', platform: 'browser' },
-  { file: 'node.mjs', format: 'esm', platform: 'node' },
-  { file: 'node.cjs', format: 'cjs', platform: 'node' },
+  { file: 'node.mjs', format: 'esm', platform: 'node', inlineWasm: true },
+  { file: 'node.cjs', format: 'cjs', platform: 'node', inlineWasm: true },
   { file: 'workerd.mjs', format: 'esm', platform: 'neutral' },
 ];
 
-for (const { file, format, platform } of entries) {
+/** Resolves the entries' `./evolink_tasks.wasm` to the optimised file in pkg/, read as bytes. */
+const inlineWasm = {
+  name: 'inline-wasm',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/evolink_tasks\.wasm$/ }, () => ({ path: join(pkgDir, 'evolink_tasks.wasm') }));
+  },
+};
+
+for (const { file, format, platform, inlineWasm: inline = false } of entries) {
   await build({
     entryPoints: [join(root, 'src/js/entries', file)],
     outfile: join(pkgDir, file),
@@ -23,7 +33,9 @@ for (const { file, format, platform } of entries) {
     format,
     platform,
     target: 'es2022',
-    external: ['./evolink_tasks.wasm', 'node:*'],
+    external: inline ? ['node:*'] : ['./evolink_tasks.wasm', 'node:*'],
+    plugins: inline ? [inlineWasm] : [],
+    loader: { '.wasm': 'binary' },
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',

@@ -1,12 +1,17 @@
-// Node-only checks of clean shutdown and secrecy, through the installed package: a process whose
-// waits were all aborted or finished exits by itself at once (no timer, socket or listener left
-// behind), listeners added to a caller's signal are removed when a wait settles, and no inspect
-// or log output shows the API key. Run with --unhandled-rejections=strict like every suite.
+// Node-only checks of clean shutdown, secrecy and bundling, through the installed package: a
+// process whose waits were all aborted or finished exits by itself at once (no timer, socket or
+// listener left behind), listeners added to a caller's signal are removed when a wait settles,
+// no inspect or log output shows the API key, and an app bundled into one file (esbuild, as
+// server bundlers do, $ESBUILD) works with no wasm file beside it. Run with
+// --unhandled-rejections=strict like every suite.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as pkg from 'evolink-tasks';
 import { startFakeServer } from './fake-server/server.mjs';
 
@@ -122,5 +127,42 @@ test('inspecting the client or its errors never shows the key', async () => {
   for (const shown of [inspect(client, { depth: 10, showHidden: true }), JSON.stringify(client), String(client),
     ...errors.map((e) => inspect(e, { depth: 10, showHidden: true }))]) {
     assert.ok(!shown.includes(KEY), `shows the key: ${shown.slice(0, 200)}`);
+  }
+});
+
+/** Runs a command without blocking this process (the fake server lives here); killed after `ms`. */
+function run(command, args, env, ms) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    const killer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('close', (status) => {
+      clearTimeout(killer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+test('an app bundled into one file for Node needs no wasm file beside it', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'evolink-bundle-'));
+  const app = `bundle-app-${process.pid}.mjs`; // in the project, so 'evolink-tasks' resolves
+  try {
+    writeFileSync(app, `import { EvoLinkClient } from 'evolink-tasks';
+      const client = new EvoLinkClient({ baseUrl: process.env.FAKE_URL });
+      console.log((await client.getTask(process.env.TASK_ID)).id);`);
+    const bundled = await run(process.env.ESBUILD, [app, '--bundle', '--platform=node', '--format=esm',
+      `--outfile=${join(out, 'app.mjs')}`, '--log-level=error'], {}, 30_000);
+    assert.equal(bundled.status, 0, `esbuild ($ESBUILD=${process.env.ESBUILD}): ${bundled.stderr}`);
+    assert.deepEqual(readdirSync(out), ['app.mjs']);
+    const taskId = id('ok');
+    const ran = await run(process.execPath, [join(out, 'app.mjs')], { FAKE_URL: server.url, TASK_ID: taskId }, 10_000);
+    assert.equal(ran.status, 0, `the bundled app: ${ran.stderr}`);
+    assert.equal(ran.stdout.trim(), taskId);
+  } finally {
+    rmSync(app, { force: true });
+    rmSync(out, { recursive: true, force: true });
   }
 });

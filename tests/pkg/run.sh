@@ -67,9 +67,10 @@ step() {
 }
 
 step node-esm 120 node --test --test-reporter=tap --unhandled-rejections=strict node-esm.test.mjs
-step node-process 60 node --test --test-reporter=tap --unhandled-rejections=strict node-process.test.mjs
+step node-process 60 env ESBUILD="$BIN/esbuild" node --test --test-reporter=tap --unhandled-rejections=strict node-process.test.mjs
 step node-cjs 120 node --unhandled-rejections=strict node-cjs.test.cjs
-step deno 120 "$BIN/deno" run --no-prompt --cached-only --allow-net=127.0.0.1 --allow-read=. deno.test.mjs "$BASE"
+# No --allow-read: the Node entry Deno uses carries the wasm inside.
+step deno 120 "$BIN/deno" run --no-prompt --cached-only --allow-net=127.0.0.1 deno.test.mjs "$BASE"
 step workerd 120 node "$HERE/workerd.run.mjs" "$SCRATCH" "$BASE"
 step chromium 180 node "$HERE/browser.run.mjs" "$BASE"
 step vite 180 node "$HERE/vite.run.mjs" "$SCRATCH" "$BASE"

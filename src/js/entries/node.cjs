@@ -1,11 +1,10 @@
-// Entry for Node through `require` (CommonJS): the same API as node.mjs.
-const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
+// Entry for Node through `require` (CommonJS): the same API as node.mjs, the wasm inlined too.
+const wasm = require('./evolink_tasks.wasm');
 const { init } = require('../core.js');
 const client = require('../client.js');
 const errors = require('../errors.js');
 
-init(new WebAssembly.Module(readFileSync(join(__dirname, 'evolink_tasks.wasm'))));
+init(new WebAssembly.Module(wasm));
 
 module.exports = {
   EvoLinkClient: client.EvoLinkClient,
