@@ -117,6 +117,7 @@ mod tests {
             "18446744073709551616",
             "g",
         ] {
+            assert_eq!(whole(bad, 10), None, "{bad}");
             assert_eq!(whole(bad, 16), None, "{bad}");
         }
     }
