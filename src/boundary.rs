@@ -108,20 +108,19 @@ impl Wait {
         now: f64,
         random: f64,
     ) -> u8 {
-        let result = read(status, status_text, retry_after, body);
-        let reaction = self.poller.on_response(result, now, random);
-        self.reported = reaction.report.is_some();
-        self.pause_until = reaction.pause_until.unwrap_or(0.0);
-        self.take(reaction.next)
+        self.react(read(status, status_text, retry_after, body), now, random)
     }
 
     /// Takes a fetch that got no answer (`message` says why).
     pub fn failure(&mut self, message: &str, now: f64, random: f64) -> u8 {
-        let reaction =
-            self.poller
-                .on_response(Err(Error::Network(message.to_owned())), now, random);
-        self.reported = false;
-        self.pause_until = 0.0;
+        self.react(Err(Error::Network(message.to_owned())), now, random)
+    }
+
+    /// Gives the poller the outcome of the last fetch and keeps what it decided.
+    fn react(&mut self, result: Result<crate::task::Task, Error>, now: f64, random: f64) -> u8 {
+        let reaction = self.poller.on_response(result, now, random);
+        self.reported = reaction.report.is_some();
+        self.pause_until = reaction.pause_until.unwrap_or(0.0);
         self.take(reaction.next)
     }
 
