@@ -254,11 +254,12 @@ pub fn is_private_host(host: &str) -> bool {
             || v6.starts_with("::ffff:")
             || word.is_some_and(|w| (w & 0xfe00) == 0xfc00 || (w & 0xffc0) == 0xfe80);
     }
-    let octets: Vec<u8> = text::split(&host, b'.')
-        .filter_map(|o| text::whole(o, 10).and_then(|n| u8::try_from(n).ok()))
+    // Every piece a number to 255, or this is a name, not an IPv4 address.
+    let octets: Option<Vec<u8>> = text::split(&host, b'.')
+        .map(|o| text::whole(o, 10).and_then(|n| u8::try_from(n).ok()))
         .collect();
-    match octets.as_slice() {
-        [a, b, _, _] if text::split(&host, b'.').count() == 4 => {
+    match octets.as_deref() {
+        Some([a, b, _, _]) => {
             *a == 10
                 || *a == 0
                 || *a == 127
