@@ -155,8 +155,7 @@ export class Scheduler {
     if (at === -1) return;
     flight.waiters.splice(at, 1);
     if (flight.waiters.length === 0 && !flight.done) {
-      flight.done = true;
-      if (this.flights.get(flight.id) === flight) this.flights.delete(flight.id);
+      this.land(flight);
       flight.controller.abort();
       this.next();
     }
@@ -168,10 +167,15 @@ export class Scheduler {
       this.free++;
       this.next();
       if (flight.done) return;
-      flight.done = true;
-      if (this.flights.get(flight.id) === flight) this.flights.delete(flight.id);
+      this.land(flight);
       for (const waiter of flight.waiters) waiter.deliver(answer);
     });
+  }
+
+  /** Marks `flight` done: a later wait on its task id starts a new one. */
+  land(flight) {
+    flight.done = true;
+    if (this.flights.get(flight.id) === flight) this.flights.delete(flight.id);
   }
 
   /** Starts the next requests in line that someone still waits for. */
