@@ -5,7 +5,7 @@
 
 use crate::error::{ApiError, Error};
 use crate::json::{self, Value};
-use crate::task::Task;
+use crate::task::{code_string, Task};
 use crate::text;
 use alloc::borrow::ToOwned;
 use alloc::boxed::Box;
@@ -79,32 +79,21 @@ pub fn api_error(answer: Answer<'_>) -> ApiError {
     // `{"error": {...}}` is documented; `{"error": "text"}` and `{"message": "text"}` are seen
     // in front of APIs often enough to read too.
     let object = error.filter(|e| e.as_object().is_some());
-    let code = match object.and_then(|e| e.get("code")) {
-        Some(Value::String(s)) if !text::is_blank(s) => Some(s.clone()),
-        Some(Value::Number(n)) if crate::num::is_whole(*n) && n.abs() < 1e15 => {
-            Some(crate::text::decimal(*n as i64))
-        }
-        _ => None,
-    };
+    let code = object
+        .and_then(|e| e.get("code"))
+        .and_then(code_string)
+        .filter(|c| !text::is_blank(c));
     let message = non_empty(object.and_then(|e| e.get("message")))
         .or_else(|| non_empty(error))
         .or_else(|| non_empty(parsed.as_ref().and_then(|v| v.get("message"))))
         .or_else(|| {
             (!answer.status_text.trim_ascii().is_empty()).then(|| answer.status_text.to_owned())
         });
-    let fallback = || {
-        let mut s = String::from("HTTP ");
-        s.push_str(&crate::text::decimal(status.into()));
-        s
-    };
+    let digits = || text::decimal(status.into());
     ApiError {
         status,
-        code: code.unwrap_or_else(|| {
-            let mut s = String::from("http_");
-            s.push_str(&crate::text::decimal(status.into()));
-            s
-        }),
-        message: message.unwrap_or_else(fallback),
+        code: code.unwrap_or_else(|| text::concat(&["http_", &digits()])),
+        message: message.unwrap_or_else(|| text::concat(&["HTTP ", &digits()])),
         kind: non_empty(object.and_then(|e| e.get("type"))),
         param: non_empty(object.and_then(|e| e.get("param"))),
         fallback_suggestion: non_empty(object.and_then(|e| e.get("fallback_suggestion"))),

@@ -151,7 +151,8 @@ impl NotATask {
     }
 }
 
-fn code_string(v: &Value) -> Option<String> {
+/// A failure code as text: a string as it is, a whole number as its digits.
+pub(crate) fn code_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) if crate::num::is_whole(*n) && n.abs() < 1e15 => {
