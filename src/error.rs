@@ -10,7 +10,7 @@ use alloc::string::String;
 use core::fmt;
 
 use crate::json;
-use crate::task::Task;
+use crate::task::{Task, TaskStatus};
 
 /// A non-2xx answer from the API (or from a proxy or CDN in front of it).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,7 +88,7 @@ impl Error {
             Error::TaskFailed(task) => {
                 let mut m = String::from("Task ");
                 m.push_str(&task.id);
-                m.push_str(if task.status.as_str() == "cancelled" {
+                m.push_str(if task.status == TaskStatus::Cancelled {
                     " was cancelled"
                 } else {
                     " failed"
