@@ -1,5 +1,6 @@
-// One measured Node process of bench/startup.mjs: `node bench/startup-child.mjs NAME` imports
-// client NAME, creates it and gets one task, and prints the times as JSON. It imports nothing
+// One measured Node process of bench/startup.mjs: `node bench/startup-child.mjs NAME [BUNDLE]`
+// imports client NAME (from the file BUNDLE when it had to be bundled first), creates it and
+// gets one task, and prints the times as JSON. It imports nothing
 // else, so whatever Node loads on first use (the file system, timers, WebAssembly) is paid
 // inside the clock by the client that needs it, as in an application's fresh process.
 import { clients, inMemoryFetch, load } from './clients.mjs';
@@ -10,7 +11,7 @@ await new Response('{}').json();
 const client = clients[process.argv[2]];
 const { fetch } = inMemoryFetch(client);
 const t0 = performance.now();
-const module = await load(client);
+const module = await (process.argv[3] ? import(process.argv[3]) : load(client));
 const t1 = performance.now();
 const instance = client.create(module, fetch);
 await client.get(instance, 'task-startup-1');
