@@ -154,14 +154,15 @@ async function workerdRounds() {
       const c = clients[name];
       const spec = c.bundle ?? c.workerdModule ?? c.module;
       const dir = mkdtempSync(join(tmpdir(), `evolink-bench-workerd-${name}-`));
+      let built;
       try {
-        await build({
+        built = await build({
           entryPoints: [join(benchDir, 'workerd', 'worker.mjs')], outfile: join(dir, 'worker.mjs'),
           bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'],
           conditions: ['workerd', 'worker', 'browser'], plugins: [wasmPlugin(true)], logLevel: 'silent',
           absWorkingDir: benchDir, // where alias packages resolve from (bench/node_modules)
           alias: { 'bench-client': spec.startsWith('.') ? join(benchDir, spec) : spec },
-          define: { CLIENT: JSON.stringify(name) },
+          define: { CLIENT: JSON.stringify(name) }, metafile: true,
         });
       } catch (error) {
         errors[name] = `bundle: ${error?.errors?.[0]?.text ?? error}`;
@@ -169,7 +170,9 @@ async function workerdRounds() {
         continue;
       }
       dirs[name] = dir;
-      const withWasm = name === 'ours' || c.bundle !== undefined;
+      // The worker gets the core's wasm module when its bundle imports it.
+      const withWasm = Object.values(built.metafile.outputs)
+        .some((o) => o.imports.some((i) => i.path === './evolink_tasks.wasm'));
       if (withWasm) copyFileSync(join(root, 'pkg/evolink_tasks.wasm'), join(dir, 'evolink_tasks.wasm'));
       writeFileSync(join(dir, 'config.capnp'), CONFIG(withWasm));
     }
