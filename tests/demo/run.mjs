@@ -112,10 +112,8 @@ function watchPage(page, problems) {
 async function createsAndPlays(context) {
   const page = await openDemo(context, server, '?interval=150');
   await expectText(page.locator('#mode-badge'), /^fake server$/);
-  await page.getByLabel('Prompt').fill('A paper lantern drifting over a calm lake at dawn [as:ok]');
   await page.getByLabel('Model').selectOption('seedance-2.0-fast-text-to-video');
-  await page.getByRole('button', { name: 'Generate video' }).click();
-  const card = page.locator('#tasks > li').first();
+  const card = await generate(page, 'A paper lantern drifting over a calm lake at dawn [as:ok]');
   await card.locator('.task-id', { hasText: /^ok-/ }).waitFor({ timeout: STEP_MS });
   await expectText(card.locator('.meta'), /Seedance 2\.0 Fast · 5 s · 720p · 16:9/);
   // Mid-way: processing, a partial bar, an estimate of the time left.
@@ -161,9 +159,7 @@ async function playBriefly(video) {
 
 async function showsAFailure(context) {
   const page = await openDemo(context, server, '?interval=150');
-  await page.getByLabel('Prompt').fill('A storm over the harbour [as:fail]');
-  await page.getByRole('button', { name: 'Generate video' }).click();
-  const card = page.locator('#tasks > li').first();
+  const card = await generate(page, 'A storm over the harbour [as:fail]');
   await card.locator('.task-id', { hasText: /^fail-/ }).waitFor({ timeout: STEP_MS });
   const problem = card.locator('.problem');
   await problem.waitFor({ state: 'visible', timeout: STEP_MS });
@@ -195,9 +191,7 @@ async function showsRetries(context) {
 
 async function resumesAfterReload(context) {
   const page = await openDemo(context, server, '?interval=400');
-  await page.getByLabel('Prompt').fill('A slow pan across a snowy forest [as:ok]');
-  await page.getByRole('button', { name: 'Generate video' }).click();
-  const card = page.locator('#tasks > li').first();
+  const card = await generate(page, 'A slow pan across a snowy forest [as:ok]');
   await card.locator('.task-id', { hasText: /^ok-/ }).waitFor({ timeout: STEP_MS });
   const id = await card.locator('.task-id').textContent();
   await page.waitForFunction((li) => li.querySelector('progress').value >= 10, await card.elementHandle(), { timeout: STEP_MS });
@@ -224,9 +218,7 @@ async function resumesAfterReload(context) {
 
 async function stops(context) {
   const page = await openDemo(context, server, '?interval=300');
-  await page.getByLabel('Prompt').fill('A lighthouse in fog [as:ok]');
-  await page.getByRole('button', { name: 'Generate video' }).click();
-  const card = page.locator('#tasks > li').first();
+  const card = await generate(page, 'A lighthouse in fog [as:ok]');
   await card.locator('.badge', { hasText: /^processing$/ }).waitFor({ timeout: STEP_MS });
   const id = await card.locator('.task-id').textContent();
   await card.getByRole('button', { name: 'Stop' }).click();
@@ -350,9 +342,7 @@ async function proxiesWithTheKey(context) {
     await page.locator('#generate-form button[type="submit"]:enabled').waitFor({ timeout: STEP_MS });
     await expectText(page.locator('#mode-badge'), /^real API$/);
     await expectText(page.locator('#mode-note'), /adds the API key itself/);
-    await page.getByLabel('Prompt').fill('Through the proxy [as:ok]');
-    await page.getByRole('button', { name: 'Generate video' }).click();
-    const card = page.locator('#tasks > li').first();
+    const card = await generate(page, 'Through the proxy [as:ok]');
     await card.locator('.badge', { hasText: /^completed$/ }).waitFor({ timeout: STEP_MS });
     await card.locator('video').waitFor({ timeout: STEP_MS });
     await shot(page, 'demo-test-proxy.png');
@@ -398,6 +388,13 @@ async function openDemo(context, demo, query = '') {
   await page.goto(`${demo.url}/${query}`);
   await page.locator('#generate-form button[type="submit"]:enabled').waitFor({ timeout: STEP_MS });
   return page;
+}
+
+/** Fills the prompt and presses Generate video; returns the new task's card (the first). */
+async function generate(page, prompt) {
+  await page.getByLabel('Prompt').fill(prompt);
+  await page.getByRole('button', { name: 'Generate video' }).click();
+  return page.locator('#tasks > li').first();
 }
 
 /** The fake server's request log, over HTTP as a person would read it. */
