@@ -12,8 +12,11 @@ setup:
 ## pkg: build the npm package into pkg/
 pkg: setup
 	@echo "==> building the wasm (release, size profile)"
-	cargo build --quiet --release --target wasm32-unknown-unknown --features npm
-	$(BIN)/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features $(WASM) -o pkg/evolink_tasks.wasm
+	cargo build --quiet --release --target wasm32-unknown-unknown --lib
+	rm -rf target/bindgen
+	wasm-bindgen --target web --out-dir target/bindgen --no-typescript $(WASM)
+	$(BIN)/wasm-opt -Oz --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue \
+	  --strip-debug --strip-producers --strip-target-features target/bindgen/evolink_tasks_bg.wasm -o pkg/evolink_tasks.wasm
 	node scripts/build-pkg.mjs
 	@node scripts/size.mjs
 
@@ -25,7 +28,7 @@ lint:
 	@echo "==> cargo fmt, clippy (host and wasm32)"
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
-	cargo clippy --quiet --target wasm32-unknown-unknown --lib --features npm -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 test-native:
 	@echo "==> core tests (native)"

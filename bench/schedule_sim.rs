@@ -12,7 +12,6 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use evolink_tasks::json::{self, Value};
 use evolink_tasks::poller::{Env, Watch};
 use evolink_tasks::schedule::{Pace, Policy};
 use evolink_tasks::{Error, Task};
@@ -112,8 +111,7 @@ impl Env for Sim {
     async fn fetch_task(&self, _: &str, _: u64) -> Result<Task, Error> {
         self.requests.set(self.requests.get() + 1);
         let body = self.task.body(self.now.get(), self.requests.get());
-        Task::from_value(&json::parse(&body).unwrap_or(Value::Null), &body)
-            .map_err(|_| Error::Network("bad body".into()))
+        Task::from_json(&body).map_err(|_| Error::Network("bad body".into()))
     }
     async fn sleep(&self, ms: u64) {
         self.now.set(self.now.get() + ms as f64);

@@ -1,21 +1,36 @@
-// Assembles the npm package in pkg/ (run by `make pkg`, after the wasm is built and optimised):
-// bundles each runtime entry of src/js/entries/ with the shell, copies the types,
-// copies the README, and checks that pkg/package.json carries the crate's version.
+// Assembles the npm package in pkg/ (run by `make pkg`, after cargo, wasm-bindgen and wasm-opt):
+// bundles each runtime entry of src/js/entries/ with wasm-bindgen's glue (target/bindgen), copies
+// the types and the README, and checks that pkg/package.json carries the crate's version.
+// Nothing is minified: an error's stack and source line stay readable in production.
 import { build } from 'esbuild';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkgDir = join(root, 'pkg');
+const bindgen = join(root, 'target/bindgen');
+const errors = join(root, 'src/js/errors.js');
 
-// The browser and workerd entries load the wasm file that sits next to them; the Node entries
-// (which Deno uses too) carry it inside, as base64.
+// The browser and workerd entries load the wasm file that sits next to them; the CommonJS
+// entry (which node.mjs and Deno use too) carries it inside, as base64. node.mjs is copied as
+// it is: it only re-exports node.cjs.
 const entries = [
   { file: 'browser.mjs', format: 'esm', platform: 'browser' },
-  { file: 'node.mjs', format: 'esm', platform: 'node', inlineWasm: true },
   { file: 'node.cjs', format: 'cjs', platform: 'node', inlineWasm: true },
   { file: 'workerd.mjs', format: 'esm', platform: 'neutral' },
 ];
+
+/**
+ * `#glue` is wasm-bindgen's output; its snippet copy of errors.js is the source file itself, so
+ * that the classes Rust throws are the classes the package exports.
+ */
+const glue = {
+  name: 'glue',
+  setup(b) {
+    b.onResolve({ filter: /^#glue$/ }, () => ({ path: join(bindgen, 'evolink_tasks.js') }));
+    b.onResolve({ filter: /\/snippets\/[^/]+\/src\/js\/errors\.js$/ }, () => ({ path: errors }));
+  },
+};
 
 /** Resolves the entries' `./evolink_tasks.wasm` to the optimised file in pkg/, read as bytes. */
 const inlineWasm = {
@@ -34,20 +49,25 @@ for (const { file, format, platform, inlineWasm: inline = false } of entries) {
     platform,
     target: 'es2022',
     external: inline ? ['node:*'] : ['./evolink_tasks.wasm', 'node:*'],
-    plugins: inline ? [inlineWasm] : [],
+    plugins: inline ? [glue, inlineWasm] : [glue],
     loader: { '.wasm': 'binary' },
-    minify: true,
+    // The glue's default init path (`new URL(…, import.meta.url)`) is never taken in CommonJS.
+    logOverride: { 'empty-import-meta': 'silent' },
     legalComments: 'none',
     logLevel: 'warning',
   });
 }
+copyFileSync(join(root, 'src/js/entries/node.mjs'), join(pkgDir, 'node.mjs'));
 
-// Type declarations, written by hand (src/js/index.d.ts): the API is the JavaScript shell's.
+// Type declarations, written by hand (src/js/index.d.ts).
 copyFileSync(join(root, 'src/js/index.d.ts'), join(pkgDir, 'index.d.ts'));
 copyFileSync(join(root, 'src/js/index.d.ts'), join(pkgDir, 'index.d.cts'));
 
 copyFileSync(join(root, 'README.md'), join(pkgDir, 'README.md'));
 
+if (readdirSync(join(bindgen, 'snippets')).length !== 1) {
+  throw new Error('target/bindgen/snippets holds several crates\' snippets: run make clean');
+}
 const crateVersion = /^version = "([^"]+)"/m.exec(readFileSync(join(root, 'Cargo.toml'), 'utf8'))[1];
 const pkgVersion = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version;
 if (crateVersion !== pkgVersion) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, skipping whatever is already there:
-# the wasm32 target, the npm dev tools from package-lock.json (esbuild, wasm-opt, Deno,
-# workerd, Playwright's client), and (when root) Debian's Chromium.
+# the wasm32 target, the wasm-bindgen CLI and test runner at the version Cargo.toml pins, the
+# npm dev tools from package-lock.json (esbuild, wasm-opt, Deno, workerd, Playwright's client),
+# and (when root) Debian's Chromium and ChromeDriver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '==> %s\n' "$*"; }
@@ -11,16 +12,24 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The CLI must be the very version of the wasm-bindgen crate (Cargo.toml pins it with `=`).
+want=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  say "installing wasm-bindgen-cli $want (a few minutes, once)"
+  cargo install --quiet wasm-bindgen-cli --version "$want"
+fi
+
 if [ ! -x node_modules/.bin/esbuild ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dev tools from package-lock.json"
   npm ci --no-audit --no-fund
 fi
 
-if [ ! -x /usr/bin/chromium ]; then
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   if [ "$(id -u)" = 0 ]; then
     say "installing Chromium from Debian"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
   else
     echo "Chromium is missing and this is not root: install chromium" >&2
     exit 1

@@ -5,12 +5,12 @@
 //! EvoLink adds tomorrow works today. A create is never repeated once it may have reached the
 //! server (the task may already be billed).
 
+use serde::{Deserialize, Deserializer};
+
 use crate::error::{ArgumentKind, Error};
-use crate::json::{Object, Value};
+use crate::loose::{Loose, MaybeObject};
 use crate::schedule::{backoff_ms, retry_after_ms};
-use crate::text;
 use crate::validate::is_loopback_host;
-use alloc::vec::Vec;
 
 /// The longest `callback_url` the API accepts.
 pub const MAX_CALLBACK_URL_LEN: usize = 2048;
@@ -48,11 +48,11 @@ impl Kind {
 }
 
 fn type_error(parts: &[&str]) -> Error {
-    Error::Argument(ArgumentKind::Type, crate::text::concat(parts))
+    Error::Argument(ArgumentKind::Type, parts.concat())
 }
 
 fn range_error(parts: &[&str]) -> Error {
-    Error::Argument(ArgumentKind::Range, crate::text::concat(parts))
+    Error::Argument(ArgumentKind::Range, parts.concat())
 }
 
 /// A Seedance 2.0 model id, split into its tier and mode.
@@ -63,7 +63,7 @@ struct Seedance<'a> {
 
 fn seedance(model: &str) -> Option<Seedance<'_>> {
     let rest = model.strip_prefix("seedance-2.0-")?;
-    let (tier, mode) = match text::split_once(rest, b'-') {
+    let (tier, mode) = match rest.split_once('-') {
         Some((tier @ ("fast" | "mini"), mode)) => (tier, mode),
         _ => ("standard", rest),
     };
@@ -71,60 +71,83 @@ fn seedance(model: &str) -> Option<Seedance<'_>> {
     matches!(mode, "text" | "image" | "reference").then_some(Seedance { tier, mode })
 }
 
-/// Checks creation parameters (a JSON object) before anything is sent.
-pub fn check_params(kind: Kind, params: &Value) -> Result<(), Error> {
-    let Some(params) = params.as_object() else {
-        return Err(type_error(&["create parameters must be an object"]));
-    };
-    let model = match params.get("model") {
-        Some(Value::String(m)) if !text::is_blank(m) => m.as_str(),
-        Some(Value::String(_)) | None => return Err(type_error(&["\"model\" is required"])),
+/// The creation parameters the checks read; all others pass through unread.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Params {
+    model: Option<Loose>,
+    prompt: Option<Loose>,
+    duration: Option<Loose>,
+    quality: Option<Loose>,
+    aspect_ratio: Option<Loose>,
+    generate_audio: Option<Loose>,
+    image_urls: Option<Loose>,
+    video_urls: Option<Loose>,
+    audio_urls: Option<Loose>,
+    callback_url: Option<Loose>,
+}
+
+fn is_blank(s: &str) -> bool {
+    s.trim().is_empty()
+}
+
+/// Checks creation parameters (an object, from any serde deserializer) before anything is
+/// sent.
+pub fn check_params<'de, D: Deserializer<'de>>(kind: Kind, params: D) -> Result<(), Error> {
+    let params = MaybeObject::<Params>::deserialize(params)
+        .ok()
+        .and_then(MaybeObject::object)
+        .ok_or_else(|| type_error(&["create parameters must be an object"]))?;
+    let model = match &params.model {
+        Some(Loose::String(m)) if !is_blank(m) => m.as_str(),
+        Some(Loose::String(_)) | None => return Err(type_error(&["\"model\" is required"])),
         Some(_) => return Err(type_error(&["\"model\" must be a string"])),
     };
-    if let Some(url) = params.get("callback_url") {
+    if let Some(url) = &params.callback_url {
         check_callback_url(url)?;
     }
     match (kind, seedance(model)) {
-        (Kind::Video, Some(model)) => check_seedance(&model, params),
+        (Kind::Video, Some(model)) => check_seedance(&model, &params),
         _ => Ok(()),
     }
 }
 
-fn check_seedance(model: &Seedance<'_>, params: &Object) -> Result<(), Error> {
-    match params.get("prompt") {
-        Some(Value::String(p)) if !text::is_blank(p) => {}
-        Some(Value::String(_)) | None => return Err(type_error(&["\"prompt\" is required"])),
+fn check_seedance(model: &Seedance<'_>, params: &Params) -> Result<(), Error> {
+    match &params.prompt {
+        Some(Loose::String(p)) if !is_blank(p) => {}
+        Some(Loose::String(_)) | None => return Err(type_error(&["\"prompt\" is required"])),
         Some(_) => return Err(type_error(&["\"prompt\" must be a string"])),
     }
-    if let Some(d) = params.get("duration") {
+    if let Some(d) = &params.duration {
         let n = d
             .as_f64()
             .ok_or_else(|| type_error(&["\"duration\" must be a number of seconds"]))?;
-        if !crate::num::is_whole(n) || !(4.0..=15.0).contains(&n) {
+        if n.fract() != 0.0 || !(4.0..=15.0).contains(&n) {
             return Err(range_error(&[
                 "\"duration\" must be a whole number of seconds from 4 to 15",
             ]));
         }
     }
-    one_of(params, "quality", &["480p", "720p", "1080p"])?;
-    if model.tier != "standard" && params.get("quality").and_then(Value::as_str) == Some("1080p") {
+    one_of(&params.quality, "quality", &["480p", "720p", "1080p"])?;
+    let quality = params.quality.as_ref().and_then(Loose::as_str);
+    if model.tier != "standard" && quality == Some("1080p") {
         return Err(range_error(&[
             "\"quality\" 1080p is only available on the standard tier, not on ",
             model.tier,
         ]));
     }
     one_of(
-        params,
+        &params.aspect_ratio,
         "aspect_ratio",
         &["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"],
     )?;
-    if let Some(v) = params.get("generate_audio") {
+    if let Some(v) = &params.generate_audio {
         v.as_bool()
             .ok_or_else(|| type_error(&["\"generate_audio\" must be a boolean"]))?;
     }
-    let images = url_count(params, "image_urls")?;
-    let videos = url_count(params, "video_urls")?;
-    let audios = url_count(params, "audio_urls")?;
+    let images = url_count(&params.image_urls, "image_urls")?;
+    let videos = url_count(&params.video_urls, "video_urls")?;
+    let audios = url_count(&params.audio_urls, "audio_urls")?;
     let mode = model.mode;
     let within = |name: &str, count: usize, min: usize, max: usize, limit: &str| {
         if (min..=max).contains(&count) {
@@ -166,27 +189,23 @@ fn check_seedance(model: &Seedance<'_>, params: &Object) -> Result<(), Error> {
     }
 }
 
-fn one_of(params: &Object, name: &str, allowed: &[&str]) -> Result<(), Error> {
-    match params.get(name) {
+fn one_of(value: &Option<Loose>, name: &str, allowed: &[&str]) -> Result<(), Error> {
+    match value {
         None => Ok(()),
-        Some(Value::String(v)) if allowed.contains(&v.as_str()) => Ok(()),
-        Some(_) => {
-            let mut message = crate::text::concat(&["\"", name, "\" must be one of "]);
-            for (i, value) in allowed.iter().enumerate() {
-                if i > 0 {
-                    message.push_str(", ");
-                }
-                message.push_str(value);
-            }
-            Err(Error::Argument(ArgumentKind::Range, message))
-        }
+        Some(Loose::String(v)) if allowed.contains(&v.as_str()) => Ok(()),
+        Some(_) => Err(range_error(&[
+            "\"",
+            name,
+            "\" must be one of ",
+            &allowed.join(", "),
+        ])),
     }
 }
 
-fn url_count(params: &Object, name: &str) -> Result<usize, Error> {
-    match params.get(name) {
-        None | Some(Value::Null) => Ok(0),
-        Some(Value::Array(items)) if items.iter().all(|i| i.as_str().is_some()) => Ok(items.len()),
+fn url_count(value: &Option<Loose>, name: &str) -> Result<usize, Error> {
+    match value {
+        None | Some(Loose::Null) => Ok(0),
+        Some(Loose::List(items)) if items.iter().all(|i| i.as_str().is_some()) => Ok(items.len()),
         Some(_) => Err(type_error(&[
             "\"",
             name,
@@ -197,7 +216,7 @@ fn url_count(params: &Object, name: &str) -> Result<usize, Error> {
 
 /// Checks `callback_url` text: a string of at most 2048 characters. The scheme and host are
 /// checked by [`callback_host`] once the URL is parsed.
-fn check_callback_url(url: &Value) -> Result<(), Error> {
+fn check_callback_url(url: &Loose) -> Result<(), Error> {
     let url = url
         .as_str()
         .ok_or_else(|| type_error(&["\"callback_url\" must be a string"]))?;
@@ -247,17 +266,20 @@ pub fn callback_host(protocol: &str, hostname: &str) -> Result<(), Error> {
 pub fn is_private_host(host: &str) -> bool {
     let host = host.to_ascii_lowercase();
     if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        let first = text::split(v6, b':').next().unwrap_or("");
-        let word = text::whole(first, 16).filter(|&w| w <= 0xffff);
+        let first = v6.split(':').next().unwrap_or("");
+        let hex = !first.is_empty() && first.bytes().all(|b| b.is_ascii_hexdigit());
+        let word = hex.then(|| u32::from_str_radix(first, 16).ok()).flatten();
         return v6 == "::"
             || v6 == "::1"
             || v6.starts_with("::ffff:")
             || word.is_some_and(|w| (w & 0xfe00) == 0xfc00 || (w & 0xffc0) == 0xfe80);
     }
     // Every piece a number to 255, or this is a name, not an IPv4 address.
-    let octets: Option<Vec<u8>> = text::split(&host, b'.')
-        .map(|o| text::whole(o, 10).and_then(|n| u8::try_from(n).ok()))
-        .collect();
+    let octet = |o: &str| {
+        let digits = !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit());
+        digits.then(|| o.parse::<u8>().ok()).flatten()
+    };
+    let octets: Option<Vec<u8>> = host.split('.').map(octet).collect();
     match octets.as_deref() {
         Some([a, b, _, _]) => {
             *a == 10
@@ -275,10 +297,9 @@ pub fn is_private_host(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
-
     fn check(kind: Kind, text: &str) -> Result<(), String> {
-        check_params(kind, &parse(text).expect("JSON")).map_err(|e| e.message())
+        let params: serde_json::Value = serde_json::from_str(text).expect("JSON");
+        check_params(kind, params).map_err(|e| e.message())
     }
 
     fn video(extra: &str) -> Result<(), String> {

@@ -4,12 +4,10 @@
 //! natively; the JavaScript edge turns each variant into its own `Error` subclass. Messages never
 //! contain request headers, so an API key cannot leak through an error.
 
-use alloc::borrow::ToOwned;
-use alloc::boxed::Box;
-use alloc::string::String;
 use core::fmt;
 
-use crate::json;
+use serde::Serialize;
+
 use crate::task::{Task, TaskStatus};
 
 /// A non-2xx answer from the API (or from a proxy or CDN in front of it).
@@ -124,12 +122,35 @@ impl Error {
     }
 }
 
+/// An error as it crosses to JavaScript: the class to throw (`name`: `ApiError`, …,
+/// `TypeError`, `RangeError`) and its fields. The JavaScript edge adds what Rust does not hold:
+/// the task object (`task`) and what `fetch` threw (`cause`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    /// The JavaScript class.
+    pub name: &'static str,
+    /// [`Error::message`].
+    pub message: String,
+    /// [`Error::code`].
+    pub code: String,
+    /// The HTTP status of an API error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// `error.type` of an API error.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// `error.param` of an API error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
+    /// `error.fallback_suggestion` of an API error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback_suggestion: Option<String>,
+}
+
 impl Error {
-    /// The error as a *record*, how it crosses to JavaScript: one JSON object whose `name` is
-    /// the class to throw (`ApiError`, …, `TypeError`, `RangeError`) and whose other members
-    /// are its fields: `message`, `code`, and `status`, `type`, `param`, `fallbackSuggestion`
-    /// (API errors) or `task` (the task object as the API sent it) when there are some.
-    pub fn record(&self) -> String {
+    /// The error as a [`Record`], how it crosses to JavaScript.
+    pub fn record(&self) -> Record {
         let name = match self {
             Error::Api(_) => "ApiError",
             Error::TaskFailed(_) => "TaskFailedError",
@@ -139,35 +160,19 @@ impl Error {
             Error::Argument(ArgumentKind::Type, _) => "TypeError",
             Error::Argument(ArgumentKind::Range, _) => "RangeError",
         };
-        let mut out = String::from("{\"name\":\"");
-        out.push_str(name);
-        out.push_str("\",\"message\":");
-        json::write_string(&mut out, &self.message());
-        out.push_str(",\"code\":");
-        json::write_string(&mut out, &self.code());
-        if let Error::Api(api) = self {
-            out.push_str(",\"status\":");
-            out.push_str(&crate::text::decimal(api.status.into()));
-            let fields = [
-                ("type", &api.kind),
-                ("param", &api.param),
-                ("fallbackSuggestion", &api.fallback_suggestion),
-            ];
-            for (key, value) in fields {
-                if let Some(value) = value {
-                    out.push_str(",\"");
-                    out.push_str(key);
-                    out.push_str("\":");
-                    json::write_string(&mut out, value);
-                }
-            }
+        let api = match self {
+            Error::Api(api) => Some(api.as_ref()),
+            _ => None,
+        };
+        Record {
+            name,
+            message: self.message(),
+            code: self.code(),
+            status: api.map(|a| a.status),
+            kind: api.and_then(|a| a.kind.clone()),
+            param: api.and_then(|a| a.param.clone()),
+            fallback_suggestion: api.and_then(|a| a.fallback_suggestion.clone()),
         }
-        if let Some(task) = self.task() {
-            out.push_str(",\"task\":");
-            out.push_str(&task.json);
-        }
-        out.push('}');
-        out
     }
 }
 
@@ -177,16 +182,13 @@ impl fmt::Display for Error {
     }
 }
 
-impl core::error::Error for Error {}
+impl std::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
-
     fn failed(text: &str) -> Error {
-        let task = Task::from_value(&parse(text).expect("JSON"), text).expect("task");
-        Error::TaskFailed(Box::new(task))
+        Error::TaskFailed(Box::new(Task::from_json(text).expect("task")))
     }
 
     #[test]
@@ -202,6 +204,27 @@ mod tests {
             (c.code(), c.message()),
             ("cancelled".into(), "Task t2 was cancelled".into())
         );
+    }
+
+    #[test]
+    fn records_carry_the_class_and_the_api_fields() {
+        let e = Error::Api(Box::new(ApiError {
+            status: 401,
+            code: "unauthorized".into(),
+            message: "Invalid key".into(),
+            kind: Some("authentication_error".into()),
+            param: None,
+            fallback_suggestion: Some("check the key".into()),
+            retry_after: None,
+        }));
+        let record = serde_json::to_value(e.record()).expect("a record serializes");
+        assert_eq!(
+            record,
+            serde_json::json!({"name": "ApiError", "message": "Invalid key", "code": "unauthorized",
+                "status": 401, "type": "authentication_error", "fallbackSuggestion": "check the key"})
+        );
+        let r = Error::Argument(ArgumentKind::Range, "x".into()).record();
+        assert_eq!((r.name, r.status), ("RangeError", None));
     }
 
     #[test]
@@ -227,7 +250,7 @@ mod tests {
                 retry_after: None,
                 body: "",
             };
-            Error::Api(Box::new(crate::response::api_error(answer)))
+            Error::Api(Box::new(crate::response::api_error_of_text(answer)))
         };
         for s in [408, 429, 500, 502, 503, 504] {
             assert!(api(s).is_retryable(), "{s}");

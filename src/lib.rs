@@ -71,26 +71,17 @@
 //! # Ok::<(), Error>(())
 //! ```
 
-// The npm package's core needs no operating system: without std it carries no formatting or
-// panic machinery (see src/wasm.rs).
-#![cfg_attr(all(target_arch = "wasm32", feature = "npm"), no_std)]
-
-extern crate alloc;
-
-pub mod boundary;
 pub mod create;
 pub mod error;
-pub mod json;
-mod num;
+pub mod loose;
 pub mod poller;
 pub mod response;
 pub mod schedule;
 pub mod task;
-mod text;
 pub mod validate;
 
-#[cfg(all(target_arch = "wasm32", feature = "npm"))]
-pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use error::{ApiError, ArgumentKind, Error};
 pub use poller::{wait, Env, Watch};

@@ -6,8 +6,6 @@
 //! those steps out. Tests drive it with a scripted transport and a recording sleeper, so no real
 //! time passes, and the JavaScript edge drives it with `fetch` and `setTimeout`.
 
-use alloc::boxed::Box;
-use alloc::string::String;
 use core::future::Future;
 
 use crate::error::Error;
@@ -90,15 +88,12 @@ impl Poller {
     /// the client is paused until `paused_until` (after a 429 seen by any of its waits).
     pub fn after_wait(&self, now: f64, paused_until: f64) -> Step {
         if paused_until > now {
-            return self.wait(crate::num::ceil(paused_until - now) as u64, now);
+            return self.wait((paused_until - now).ceil() as u64, now);
         }
         match self.remaining(now) {
             Some(left) if left <= 0.0 => self.timeout(),
             Some(left) => Step::Fetch {
-                timeout_ms: self
-                    .policy
-                    .request_timeout_ms
-                    .min(crate::num::ceil(left) as u64),
+                timeout_ms: self.policy.request_timeout_ms.min(left.ceil() as u64),
             },
             None => Step::Fetch {
                 timeout_ms: self.policy.request_timeout_ms,
@@ -119,7 +114,7 @@ impl Poller {
     fn wait(&self, ms: u64, now: f64) -> Step {
         match self.remaining(now) {
             Some(left) if left <= 0.0 => self.timeout(),
-            Some(left) => Step::Wait(ms.min(crate::num::ceil(left) as u64)),
+            Some(left) => Step::Wait(ms.min(left.ceil() as u64)),
             None => Step::Wait(ms),
         }
     }
@@ -314,10 +309,9 @@ pub async fn wait<E: Env>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
-    use alloc::rc::Rc;
     use std::cell::RefCell;
     use std::collections::VecDeque;
+    use std::rc::Rc;
 
     /// A scripted transport, a recording sleeper and a virtual clock.
     #[derive(Clone, Default)]
@@ -330,7 +324,7 @@ mod tests {
 
     fn task(status: &str, progress: u8) -> Task {
         let text = format!(r#"{{"id":"t","status":"{status}","progress":{progress}}}"#);
-        Task::from_value(&parse(&text).expect("JSON"), &text).expect("task")
+        Task::from_json(&text).expect("task")
     }
 
     fn api(status: u16, retry_after: Option<&str>) -> Error {
@@ -340,7 +334,7 @@ mod tests {
             retry_after,
             body: "",
         };
-        Error::Api(Box::new(crate::response::api_error(answer)))
+        Error::Api(Box::new(crate::response::api_error_of_text(answer)))
     }
 
     impl Script {

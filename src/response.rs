@@ -1,20 +1,134 @@
-//! Turning one HTTP answer (status, status text, `Retry-After`, body text) into a [`Task`] or an
+//! Turning one HTTP answer (status, status text, `Retry-After`, body) into a [`Task`] or an
 //! [`Error`]. Decisions start from the HTTP status, since a proxy in front of the API may answer
 //! with HTML or nothing at all; both documented error-body forms (integer or string `code`) are
 //! read.
+//!
+//! The body arrives parsed by the host ([`Body`]: any serde deserializer, `serde_json` natively,
+//! `JSON.parse` + serde-wasm-bindgen in wasm), too large to read, or not JSON at all.
+
+use serde::{Deserialize, Deserializer};
 
 use crate::error::{ApiError, Error};
-use crate::json::{self, Value};
-use crate::task::{code_string, Task};
-use crate::text;
-use alloc::borrow::ToOwned;
-use alloc::boxed::Box;
-use alloc::string::String;
+use crate::loose::{Loose, MaybeObject};
+use crate::task::Task;
 
 /// Bodies larger than this (1 MiB) are refused without being parsed.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
-/// The answer to a request, as the transport saw it.
+/// The head of an answer, as the transport saw it.
+#[derive(Clone, Copy, Debug)]
+pub struct Head<'a> {
+    /// HTTP status.
+    pub status: u16,
+    /// HTTP status text (may be empty, as with HTTP/2).
+    pub status_text: &'a str,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<&'a str>,
+}
+
+/// An answer's body, as the host read it.
+#[derive(Debug)]
+pub enum Body<D> {
+    /// Over [`MAX_BODY_BYTES`]: not read.
+    TooLarge,
+    /// Not JSON; says why.
+    NotJson(String),
+    /// Parsed JSON, ready to deserialize.
+    Parsed(D),
+}
+
+/// The error for a body over [`MAX_BODY_BYTES`].
+pub fn body_too_large() -> Error {
+    Error::InvalidResponse("The body is larger than 1 MiB; it was not read".to_owned())
+}
+
+/// Reads an answer to `GET /v1/tasks/{id}` (or a creation request).
+pub fn read<'de, D: Deserializer<'de>>(head: Head<'_>, body: Body<D>) -> Result<Task, Error> {
+    if !(200..300).contains(&head.status) {
+        return Err(Error::Api(Box::new(api_error(head, body))));
+    }
+    task_of(body, "response")
+}
+
+/// Reads a task from a body (a response or a callback, named by `what` in messages): JSON, an
+/// object with a string `status`.
+pub fn task_of<'de, D: Deserializer<'de>>(body: Body<D>, what: &str) -> Result<Task, Error> {
+    let parsed = match body {
+        Body::TooLarge => return Err(body_too_large()),
+        Body::NotJson(why) => {
+            return Err(Error::InvalidResponse(format!(
+                "The {what} is not JSON ({why})"
+            )))
+        }
+        Body::Parsed(d) => d,
+    };
+    Task::read(parsed)
+        .map_err(|e| Error::InvalidResponse(format!("The {what} is not a task: {}", e.describe())))
+}
+
+/// The members of an error body the client reads.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct ErrorBody {
+    error: MaybeObject<ErrorObject>,
+    message: Option<Loose>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct ErrorObject {
+    code: Option<Loose>,
+    message: Option<Loose>,
+    #[serde(rename = "type")]
+    kind: Option<Loose>,
+    param: Option<Loose>,
+    fallback_suggestion: Option<Loose>,
+}
+
+fn non_empty(v: Option<&Loose>) -> Option<String> {
+    v.and_then(Loose::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_owned)
+}
+
+/// Reads a non-2xx answer: the body's `error` object when there is one, else the status alone.
+pub fn api_error<'de, D: Deserializer<'de>>(head: Head<'_>, body: Body<D>) -> ApiError {
+    let status = head.status;
+    let parsed = match body {
+        Body::Parsed(d) => MaybeObject::<ErrorBody>::deserialize(d)
+            .ok()
+            .and_then(MaybeObject::object),
+        _ => None,
+    }
+    .unwrap_or_default();
+    // `{"error": {...}}` is documented; `{"error": "text"}` and `{"message": "text"}` are seen
+    // in front of APIs often enough to read too.
+    let (object, error_text) = match parsed.error {
+        MaybeObject::Object(o) => (o, None),
+        MaybeObject::Other(v) => (ErrorObject::default(), non_empty(Some(&v))),
+    };
+    let code = object
+        .code
+        .as_ref()
+        .and_then(Loose::code)
+        .filter(|c| !c.trim().is_empty());
+    let message = non_empty(object.message.as_ref())
+        .or(error_text)
+        .or_else(|| non_empty(parsed.message.as_ref()))
+        .or_else(|| (!head.status_text.trim().is_empty()).then(|| head.status_text.to_owned()));
+    ApiError {
+        status,
+        code: code.unwrap_or_else(|| format!("http_{status}")),
+        message: message.unwrap_or_else(|| format!("HTTP {status}")),
+        kind: non_empty(object.kind.as_ref()),
+        param: non_empty(object.param.as_ref()),
+        fallback_suggestion: non_empty(object.fallback_suggestion.as_ref()),
+        retry_after: head.retry_after.map(str::to_owned),
+    }
+}
+
+/// An answer with its body as text, for Rust hosts that read JSON with `serde_json`.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Copy, Debug)]
 pub struct Answer<'a> {
     /// HTTP status.
@@ -27,78 +141,39 @@ pub struct Answer<'a> {
     pub body: &'a str,
 }
 
-/// The error for a body over [`MAX_BODY_BYTES`].
-pub fn body_too_large() -> Error {
-    Error::InvalidResponse("The body is larger than 1 MiB; it was not read".to_owned())
+#[cfg(not(target_arch = "wasm32"))]
+impl<'a> Answer<'a> {
+    fn head(&self) -> Head<'a> {
+        Head {
+            status: self.status,
+            status_text: self.status_text,
+            retry_after: self.retry_after,
+        }
+    }
 }
 
-/// Reads an answer to `GET /v1/tasks/{id}` (or a creation request).
+/// Parses body text with `serde_json` (refusing more than 1 MiB unread).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn parse_text(text: &str) -> Body<serde_json::Value> {
+    if text.len() > MAX_BODY_BYTES {
+        return Body::TooLarge;
+    }
+    match serde_json::from_str(text) {
+        Ok(value) => Body::Parsed(value),
+        Err(e) => Body::NotJson(e.to_string()),
+    }
+}
+
+/// Reads an answer whose body is text (natively, with `serde_json`).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn read_task(answer: Answer<'_>) -> Result<Task, Error> {
-    if !(200..300).contains(&answer.status) {
-        return Err(Error::Api(Box::new(api_error(answer))));
-    }
-    parse_task(answer.body, "response")
+    read(answer.head(), parse_text(answer.body))
 }
 
-/// Reads a task object from JSON text (a response body or a callback body, named by `what` in
-/// messages): at most 1 MiB, JSON, an object with a string `status`.
-pub fn parse_task(body: &str, what: &str) -> Result<Task, Error> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(body_too_large());
-    }
-    let value = json::parse(body).map_err(|e| {
-        let parts = ["The ", what, " is not JSON (", &e.describe(), ")"];
-        Error::InvalidResponse(crate::text::concat(&parts))
-    })?;
-    Task::from_value(&value, body).map_err(|e| {
-        Error::InvalidResponse(crate::text::concat(&[
-            "The ",
-            what,
-            " is not a task: ",
-            e.describe(),
-        ]))
-    })
-}
-
-fn non_empty(v: Option<&Value>) -> Option<String> {
-    match v {
-        Some(Value::String(s)) if !text::is_blank(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
-/// Reads a non-2xx answer: the body's `error` object when there is one, else the status alone.
-pub fn api_error(answer: Answer<'_>) -> ApiError {
-    let status = answer.status;
-    let parsed = if answer.body.len() <= MAX_BODY_BYTES {
-        json::parse(answer.body).ok()
-    } else {
-        None
-    };
-    let error = parsed.as_ref().and_then(|v| v.get("error"));
-    // `{"error": {...}}` is documented; `{"error": "text"}` and `{"message": "text"}` are seen
-    // in front of APIs often enough to read too.
-    let object = error.filter(|e| e.as_object().is_some());
-    let code = object
-        .and_then(|e| e.get("code"))
-        .and_then(code_string)
-        .filter(|c| !text::is_blank(c));
-    let message = non_empty(object.and_then(|e| e.get("message")))
-        .or_else(|| non_empty(error))
-        .or_else(|| non_empty(parsed.as_ref().and_then(|v| v.get("message"))))
-        .or_else(|| {
-            (!answer.status_text.trim_ascii().is_empty()).then(|| answer.status_text.to_owned())
-        });
-    let digits = || text::decimal(status.into());
-    ApiError {
-        status,
-        code: code.unwrap_or_else(|| text::concat(&["http_", &digits()])),
-        message: message.unwrap_or_else(|| text::concat(&["HTTP ", &digits()])),
-        kind: non_empty(object.and_then(|e| e.get("type"))),
-        param: non_empty(object.and_then(|e| e.get("param"))),
-        fallback_suggestion: non_empty(object.and_then(|e| e.get("fallback_suggestion"))),
-        retry_after: answer.retry_after.map(str::to_owned),
-    }
+/// Reads a non-2xx answer whose body is text (natively, with `serde_json`).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn api_error_of_text(answer: Answer<'_>) -> ApiError {
+    api_error(answer.head(), parse_text(answer.body))
 }
 
 #[cfg(test)]
@@ -115,7 +190,7 @@ mod tests {
     }
 
     fn api(status: u16, status_text: &str, body: &str) -> ApiError {
-        api_error(Answer {
+        api_error_of_text(Answer {
             status,
             status_text,
             retry_after: Some("7"),

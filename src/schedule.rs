@@ -9,7 +9,6 @@
 //! delays and a simulator can run it in virtual time (`bench/schedule_sim.rs`).
 
 use crate::task::{Task, TaskStatus};
-use crate::text;
 
 /// The documented polling advice, every 5 seconds: the adaptive pace's choice when the task
 /// says nothing about its progress.
@@ -80,8 +79,11 @@ impl Default for Policy {
     }
 }
 
-/// What a wait has learnt about when its task will complete.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// What a wait has learnt about when its task will complete. It serializes to a small
+/// JSON-able value, so a durable scheduler (a Durable Object's alarm) can keep it between
+/// requests: see [`plan`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Forecast {
     /// Completion as `task_info.estimated_time` predicts it (ms since the epoch).
     estimate: Option<f64>,
@@ -144,6 +146,23 @@ impl Forecast {
     }
 }
 
+/// One step of the adaptive pace for a scheduler that keeps no wait in memory: takes the
+/// observation `task` made at `now` into `forecast` and returns the pause before the next poll
+/// within `min_ms..=max_ms`, or `None` once the task has ended.
+pub fn plan(
+    forecast: &mut Forecast,
+    task: &Task,
+    now: f64,
+    min_ms: u64,
+    max_ms: u64,
+) -> Option<u64> {
+    if task.status.is_terminal() {
+        return None;
+    }
+    forecast.observe(task, now);
+    Some(forecast.pause_ms(now, min_ms, max_ms))
+}
+
 /// `x` limited to `lo..=hi` (`hi` wins if they cross). Unlike `f64::clamp` it cannot panic,
 /// so no panic message (and no float formatting) ships in the wasm.
 pub(crate) fn within(x: f64, lo: f64, hi: f64) -> f64 {
@@ -171,7 +190,8 @@ pub fn backoff_ms(failures: u32, random: f64) -> u64 {
 pub fn retry_after_ms(value: &str, now_unix_ms: f64) -> Option<u64> {
     let value = value.trim_ascii();
     let ms = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        text::whole(value, 10)
+        value
+            .parse::<u64>()
             .unwrap_or(u64::MAX)
             .saturating_mul(1000) as f64
     } else {
@@ -186,15 +206,18 @@ const MONTHS: [&str; 12] = [
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the HTTP date format servers send.
 fn http_date_unix_ms(value: &str) -> Option<f64> {
-    let (_, rest) = text::split_once(value, b',')?;
+    let (_, rest) = value.split_once(',')?;
     let rest = rest.strip_prefix(' ')?;
-    let mut parts = text::split(rest, b' ');
-    let number = |digits: &str| text::whole(digits, 10).and_then(|n| i64::try_from(n).ok());
+    let mut parts = rest.split(' ');
+    let number = |digits: &str| {
+        let all_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+        all_digits.then(|| digits.parse::<i64>().ok()).flatten()
+    };
     let day = number(parts.next()?)?;
     let month_name = parts.next()?;
     let month = MONTHS.iter().position(|m| *m == month_name)? as i64 + 1;
     let year = number(parts.next()?)?;
-    let mut clock = text::split(parts.next()?, b':').map(number);
+    let mut clock = parts.next()?.split(':').map(number);
     let (h, m, s) = (clock.next()??, clock.next()??, clock.next()??);
     if parts.next() != Some("GMT") || parts.next().is_some() || clock.next().is_some() {
         return None;
@@ -273,7 +296,7 @@ mod tests {
     }
 
     fn task(text: &str) -> Task {
-        Task::from_value(&crate::json::parse(text).expect("JSON"), text).expect("task")
+        Task::from_json(text).expect("task")
     }
 
     #[test]

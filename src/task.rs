@@ -1,15 +1,14 @@
 //! The task model: [`Task`], [`TaskStatus`] and the failure codes a failed task carries.
 //!
-//! A task is read leniently: only `status` must be a string; every other field is optional, a
-//! field of the wrong type is treated as absent, progress is clamped to 0..=100, and the body is
-//! kept as sent ([`Task::json`]), unknown fields included: JavaScript callers get it through one
-//! `JSON.parse`, Rust callers through [`Task::raw`].
+//! A task is read leniently with serde: only `status` must be a string; every other field is
+//! optional, a field of the wrong type is treated as absent and progress is clamped to 0..=100.
+//! [`Task`] holds the fields the client decides with; the object itself, unknown fields
+//! included, stays with the caller (the parsed JavaScript object in wasm, where it is what
+//! JavaScript receives).
 
-use alloc::borrow::ToOwned;
-use alloc::string::String;
-use alloc::vec::Vec;
+use serde::{Deserialize, Deserializer};
 
-use crate::json::{Object, Value};
+use crate::loose::{Loose, MaybeObject};
 
 /// A task's lifecycle state, as `status` reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,8 +127,12 @@ pub struct Task {
     pub error: Option<TaskError>,
     /// `created`, in Unix seconds, when present.
     pub created: Option<f64>,
-    /// The object as the server sent it (JSON text), unknown fields included.
-    pub json: String,
+    /// `model`, when present.
+    pub model: Option<String>,
+    /// `task_info.can_cancel`, when present.
+    pub can_cancel: Option<bool>,
+    /// `results`: the result URLs of a completed task (they expire 24 hours after generation).
+    pub results: Vec<String>,
 }
 
 /// Why a JSON value is not a task.
@@ -151,58 +154,101 @@ impl NotATask {
     }
 }
 
-/// A failure code as text: a string as it is, a whole number as its digits.
-pub(crate) fn code_string(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) if crate::num::is_whole(*n) && n.abs() < 1e15 => {
-            Some(crate::text::decimal(*n as i64))
-        }
-        _ => None,
-    }
+/// The members of a task object the client reads; all others are skipped.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Fields {
+    id: Option<Loose>,
+    status: Option<Loose>,
+    progress: Option<Loose>,
+    created: Option<Loose>,
+    model: Option<Loose>,
+    results: Option<Loose>,
+    task_info: MaybeObject<Info>,
+    error: MaybeObject<ErrorFields>,
 }
 
-fn seconds(v: Option<&Value>) -> Option<u32> {
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Info {
+    estimated_time: Option<Loose>,
+    can_cancel: Option<Loose>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct ErrorFields {
+    code: Option<Loose>,
+    message: Option<Loose>,
+}
+
+fn seconds(v: Option<&Loose>) -> Option<u32> {
     let n = v?.as_f64()?;
-    (n >= 0.0).then(|| crate::num::round(n.min(u32::MAX as f64)) as u32)
+    (n >= 0.0).then(|| n.min(u32::MAX as f64).round() as u32)
+}
+
+fn text(v: Option<&Loose>) -> Option<String> {
+    v.and_then(Loose::as_str).map(str::to_owned)
 }
 
 impl Task {
-    /// Reads a task from a parsed JSON value and the text it was parsed from.
-    pub fn from_value(value: &Value, json: &str) -> Result<Task, NotATask> {
-        let Value::Object(raw) = value else {
-            return Err(NotATask::NotAnObject);
-        };
+    /// Reads a task from any serde deserializer: `serde_json` text or value, or a JavaScript
+    /// value through serde-wasm-bindgen.
+    pub fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Task, NotATask> {
+        let fields = MaybeObject::<Fields>::deserialize(d)
+            .map_err(|_| NotATask::NotAnObject)?
+            .object()
+            .ok_or(NotATask::NotAnObject)?;
+        Task::from_fields(fields)
+    }
+
+    /// Reads a task from JSON text (natively, with `serde_json`).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn from_json(text: &str) -> Result<Task, NotATask> {
+        // Through a `Value`, so that a repeated member keeps its last value, as `JSON.parse` does.
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|_| NotATask::NotAnObject)?;
+        Task::read(value)
+    }
+
+    fn from_fields(raw: Fields) -> Result<Task, NotATask> {
         let status = raw
-            .get("status")
-            .and_then(Value::as_str)
+            .status
+            .as_ref()
+            .and_then(Loose::as_str)
             .map(TaskStatus::parse)
             .ok_or(NotATask::NoStatus)?;
-        let id = raw
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned();
-        let progress = raw
-            .get("progress")
-            .and_then(Value::as_f64)
-            .map(|p| crate::num::round(crate::schedule::within(p, 0.0, 100.0)) as u8);
-        let estimated_time = seconds(raw.get("task_info").and_then(|i| i.get("estimated_time")));
-        let error = raw
-            .get("error")
-            .and_then(Value::as_object)
-            .map(|e| TaskError {
-                code: e.get("code").and_then(code_string),
-                message: e.get("message").and_then(Value::as_str).map(str::to_owned),
-            });
+        let info = raw.task_info.object().unwrap_or_default();
+        let results = match raw.results {
+            Some(Loose::List(items)) => items
+                .iter()
+                .filter_map(Loose::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        };
         Ok(Task {
-            id,
+            id: text(raw.id.as_ref()).unwrap_or_default(),
             status,
-            progress,
-            estimated_time,
-            error,
-            created: raw.get("created").and_then(Value::as_f64),
-            json: json.into(),
+            progress: raw
+                .progress
+                .as_ref()
+                .and_then(Loose::as_f64)
+                .filter(|p| !p.is_nan())
+                .map(|p| p.clamp(0.0, 100.0).round() as u8),
+            estimated_time: seconds(info.estimated_time.as_ref()),
+            error: raw.error.object().map(|e| TaskError {
+                code: e
+                    .code
+                    .as_ref()
+                    .and_then(Loose::code)
+                    .filter(|c| !c.trim().is_empty()),
+                message: text(e.message.as_ref()),
+            }),
+            created: raw.created.as_ref().and_then(Loose::as_f64),
+            model: text(raw.model.as_ref()),
+            can_cancel: info.can_cancel.as_ref().and_then(Loose::as_bool),
+            results,
         })
     }
 
@@ -226,38 +272,9 @@ impl Task {
         FailureKind::of_code(&self.failure_code())
     }
 
-    /// The whole object as the server sent it, unknown fields included (read again from
-    /// [`Task::json`], which was checked when the task was made).
-    pub fn raw(&self) -> Object {
-        match crate::json::parse(&self.json) {
-            Ok(Value::Object(object)) => object,
-            _ => Object::default(),
-        }
-    }
-
     /// `results`: the result URLs of a completed task (they expire 24 hours after generation).
-    pub fn results(&self) -> Vec<String> {
-        match self.raw().get("results") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// `model`, when present.
-    pub fn model(&self) -> Option<String> {
-        self.raw()
-            .get("model")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    }
-
-    /// `task_info.can_cancel`, when present.
-    pub fn can_cancel(&self) -> Option<bool> {
-        self.raw().get("task_info")?.get("can_cancel")?.as_bool()
+    pub fn results(&self) -> &[String] {
+        &self.results
     }
 
     /// True when status or progress differ from `other`: what counts as a change to report.
@@ -269,14 +286,12 @@ impl Task {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
-
     fn task(text: &str) -> Result<Task, NotATask> {
-        Task::from_value(&parse(text).expect("valid JSON"), text)
+        Task::from_json(text)
     }
 
     #[test]
-    fn reads_a_documented_task_and_keeps_unknown_fields() {
+    fn reads_a_documented_task_and_skips_unknown_fields() {
         let t = task(
             r#"{"id":"task-unified-1756817821-4x3rx6ny","object":"video.generation.task",
                 "created":1756817821,"model":"seedance-2.0-text-to-video","status":"processing",
@@ -288,13 +303,9 @@ mod tests {
         assert_eq!(t.status, TaskStatus::Processing);
         assert_eq!(t.progress, Some(65));
         assert_eq!(t.estimated_time, Some(165));
-        assert_eq!(t.can_cancel(), Some(true));
-        assert_eq!(t.model().as_deref(), Some("seedance-2.0-text-to-video"));
+        assert_eq!(t.can_cancel, Some(true));
+        assert_eq!(t.model.as_deref(), Some("seedance-2.0-text-to-video"));
         assert_eq!(t.created, Some(1_756_817_821.0));
-        assert_eq!(
-            t.raw().get("x_new_field").and_then(|v| v.get("kept")),
-            Some(&Value::Bool(true))
-        );
     }
 
     #[test]
@@ -319,6 +330,10 @@ mod tests {
     #[test]
     fn needs_an_object_with_a_string_status() {
         assert_eq!(task("[]"), Err(NotATask::NotAnObject));
+        assert_eq!(
+            task("{\"status\":\"x\"} trailing"),
+            Err(NotATask::NotAnObject)
+        );
         assert_eq!(task(r#"{"hello":"world"}"#), Err(NotATask::NoStatus));
         assert_eq!(task(r#"{"status":5}"#), Err(NotATask::NoStatus));
     }

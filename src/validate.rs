@@ -4,10 +4,6 @@
 //! which the JavaScript edge throws as a `TypeError` or `RangeError`.
 
 use crate::error::{ArgumentKind, Error};
-use crate::text;
-use alloc::borrow::ToOwned;
-use alloc::string::String;
-use alloc::vec::Vec;
 
 /// The longest task id accepted.
 pub const MAX_TASK_ID_LEN: usize = 256;
@@ -44,28 +40,13 @@ fn allowed_in_id(c: char) -> bool {
 
 fn describe_char(c: char) -> String {
     if c.is_control() || c == ' ' {
-        let mut s = String::from("U+");
-        s.push_str(&format_hex(c as u32));
-        s
+        format!("U+{:04X}", c as u32)
     } else {
         let mut s = String::from("'");
         s.push(c);
         s.push('\'');
         s
     }
-}
-
-fn format_hex(mut n: u32) -> String {
-    let mut digits = Vec::new();
-    loop {
-        let d = (n % 16) as u8;
-        digits.push(if d < 10 { b'0' + d } else { b'A' + d - 10 });
-        n /= 16;
-        if n == 0 && digits.len() >= 4 {
-            break;
-        }
-    }
-    digits.iter().rev().map(|&b| char::from(b)).collect()
 }
 
 /// True for host names that reach this machine: `localhost` (and its subdomains), 127.0.0.0/8
@@ -79,7 +60,7 @@ pub fn is_loopback_host(host: &str) -> bool {
     if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" || host == "::1" {
         return true;
     }
-    let octets: Vec<_> = text::split(&host, b'.').collect();
+    let octets: Vec<_> = host.split('.').collect();
     octets.len() == 4
         && octets.first() == Some(&"127")
         && octets

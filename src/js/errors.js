@@ -1,6 +1,7 @@
-// The error classes the package exports, and the error records of the core turned into them.
-// Each class spells its name as a static field, which minifiers keep (they rename classes), and
-// every instance takes its `name` from its class.
+// The error classes the package exports, and the error records of the Rust client turned into
+// them. wasm-bindgen imports this file as a snippet (src/web/sys.rs); the entries export the
+// same module's classes. Each class spells its name as a static field, which minifiers keep
+// (they rename classes), and every instance takes its `name` from its class.
 
 /** Base class of every error this package creates. */
 export class EvoLinkError extends Error {
@@ -65,18 +66,18 @@ export class InvalidResponseError extends EvoLinkError {
 }
 
 /**
- * The error a core record describes (see src/wasm.rs): `{"name":"ApiError","message":…}`.
- * `cause` is what `fetch` threw, for a `NetworkError`.
+ * The error a record from Rust describes (`error::Record`): `{ name: 'ApiError', message, … }`,
+ * with the task object (a failed task, a timeout's last observation) and, for a
+ * `NetworkError`, what `fetch` threw.
  */
-export function fromRecord(record, cause) {
-  const r = JSON.parse(record);
+export function fromRecord(r, task, cause) {
   switch (r.name) {
     case 'ApiError':
       return new ApiError(r.message, r.code, r.status, r.type, r.param, r.fallbackSuggestion);
     case 'TaskFailedError':
-      return new TaskFailedError(r.message, r.code, r.task);
+      return new TaskFailedError(r.message, r.code, task);
     case 'TimeoutError':
-      return new TimeoutError(r.message, r.task);
+      return new TimeoutError(r.message, task);
     case 'NetworkError':
       return new NetworkError(r.message, cause);
     case 'InvalidResponseError':
@@ -88,7 +89,7 @@ export function fromRecord(record, cause) {
   }
 }
 
-/** Throws the error `record` describes, if there is one. */
-export function check(record) {
-  if (record !== undefined) throw fromRecord(record);
+/** The `[Symbol.asyncIterator]` method of `watchTask`'s iterator. */
+export function returnThis() {
+  return this;
 }

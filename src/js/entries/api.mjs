@@ -1,5 +1,6 @@
-// What every ES module entry exports: the client, the callback reader and the error classes.
-export { EvoLinkClient, parseTaskCallback } from '../client.js';
+// What every entry exports: the client and the functions made in Rust (wasm-bindgen's glue,
+// `#glue`), and the error classes (the same module the glue imports as its snippet).
+export { EvoLinkClient, parseTaskCallback, planPoll } from '#glue';
 export {
   EvoLinkError,
   ApiError,

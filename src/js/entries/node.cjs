@@ -1,18 +1,9 @@
-// Entry for Node through `require` (CommonJS): the same API as node.mjs, the wasm inlined too.
-const wasm = require('./evolink_tasks.wasm');
-const { init } = require('../core.js');
-const client = require('../client.js');
-const errors = require('../errors.js');
+// Entry for Node (CommonJS, and through node.mjs ESM and Deno): the build inlines the wasm into
+// this file (esbuild's binary loader, see scripts/build-pkg.mjs), so loading it reads no file:
+// no top-level await, no set-up call, no read permission in Deno.
+import wasm from './evolink_tasks.wasm';
+import { initSync } from '#glue';
 
-init(new WebAssembly.Module(wasm));
+initSync({ module: new WebAssembly.Module(wasm) });
 
-module.exports = {
-  EvoLinkClient: client.EvoLinkClient,
-  parseTaskCallback: client.parseTaskCallback,
-  EvoLinkError: errors.EvoLinkError,
-  ApiError: errors.ApiError,
-  TaskFailedError: errors.TaskFailedError,
-  TimeoutError: errors.TimeoutError,
-  NetworkError: errors.NetworkError,
-  InvalidResponseError: errors.InvalidResponseError,
-};
+export * from './api.mjs';

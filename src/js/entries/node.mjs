@@ -1,10 +1,15 @@
-// Entry for Node (ESM) and Deno. The build inlines the wasm into this file (esbuild's binary
-// loader, see scripts/build-pkg.mjs), so importing it reads no file: no top-level await, no
-// set-up call, no read permission in Deno, and a server bundler that knows nothing of wasm
-// still ships a working copy.
-import wasm from './evolink_tasks.wasm';
-import { init } from '../core.js';
+// Entry for Node (ESM) and Deno: the CommonJS entry's exports, so that `import` and `require`
+// share one wasm instance and one set of error classes (`instanceof` holds across them).
+import cjs from './node.cjs';
 
-init(new WebAssembly.Module(wasm));
-
-export * from './api.mjs';
+export const {
+  EvoLinkClient,
+  parseTaskCallback,
+  planPoll,
+  EvoLinkError,
+  ApiError,
+  TaskFailedError,
+  TimeoutError,
+  NetworkError,
+  InvalidResponseError,
+} = cjs;

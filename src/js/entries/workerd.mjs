@@ -1,8 +1,8 @@
-// Entry for Cloudflare Workers (workerd): the wasm is imported as a compiled module, as
-// Wrangler and workerd's config provide it (no top-level await, no fetch).
+// Entry for Cloudflare Workers (workerd): the wasm is imported as a compiled module, as Wrangler
+// and workerd's config provide it (no top-level await, no fetch).
 import wasm from './evolink_tasks.wasm';
-import { init } from '../core.js';
+import { initSync } from '#glue';
 
-init(wasm);
+initSync({ module: wasm });
 
 export * from './api.mjs';

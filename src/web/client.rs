@@ -1,0 +1,628 @@
+//! The JavaScript API, exported with wasm-bindgen: `EvoLinkClient`, its watch iterator
+//! (`TaskWatch`), `parseTaskCallback` and `planPoll`. Every method that returns a promise
+//! returns one made from a Rust future (`future_to_promise`), and checks its arguments inside
+//! it, so bad input rejects with a `TypeError`/`RangeError` before any request is sent.
+
+use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::Poll;
+
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Function, Object, Promise, Reflect, JSON};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::{AbortSignal, Response};
+
+use super::convert::{
+    self, call_options, js_error, options, read_answer, task_id, type_error, wait_options, Pacing,
+};
+use super::fetch::{read_text, Request};
+use super::scheduler::{
+    Config, Failure, Mode, Observation, Oneshot, Progress, Shared, WaitFuture, WatchQueue,
+};
+use super::sys;
+use crate::create::{self, Kind};
+use crate::error::Error;
+use crate::response;
+use crate::schedule::{self, Forecast, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MIN_INTERVAL_MS};
+use crate::task::Task;
+use crate::validate;
+
+/// The API root used when `baseUrl` is left out.
+pub const DEFAULT_BASE_URL: &str = "https://api.evolink.ai";
+
+const CLIENT_OPTIONS: &[&str] = &[
+    "apiKey",
+    "baseUrl",
+    "headers",
+    "fetch",
+    "requestTimeoutMs",
+    "maxRetries",
+    "maxConcurrentRequests",
+];
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClientOptionsJs {
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    api_key: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    base_url: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    headers: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    fetch: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    request_timeout_ms: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    max_retries: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    max_concurrent_requests: JsValue,
+}
+
+/// What a client is made of, read from JavaScript or given by Rust.
+pub struct Settings {
+    pub api_key: Option<String>,
+    pub base_url: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub fetch: Option<Function>,
+    pub request_timeout_ms: Option<u64>,
+    pub max_retries: Option<u64>,
+    pub max_concurrent_requests: Option<u64>,
+}
+
+impl Settings {
+    /// The client's shared state, once every setting is checked.
+    pub fn build(self) -> Result<Rc<Shared>, Error> {
+        let base = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let fetch = self.fetch.or_else(sys::global_fetch).ok_or_else(|| {
+            type_error("this runtime has no global fetch; pass one as the fetch option".to_owned())
+        })?;
+        let headers = Object::new();
+        let put = |name: &str, value: &str| {
+            let _ = Reflect::set(&headers, &name.into(), &value.into());
+        };
+        put("accept", "application/json");
+        for (name, value) in &self.headers {
+            let is_auth = name.eq_ignore_ascii_case("authorization");
+            if !(is_auth && self.api_key.is_some()) {
+                put(name, value);
+            }
+        }
+        if let Some(key) = &self.api_key {
+            put("authorization", &format!("Bearer {key}"));
+        }
+        let post_headers = Object::assign(&Object::new(), &headers);
+        let _ = Reflect::set(
+            &post_headers,
+            &"content-type".into(),
+            &"application/json".into(),
+        );
+        let config = Config {
+            base,
+            headers: headers.into(),
+            post_headers: post_headers.into(),
+            fetch,
+            request_timeout_ms: self.request_timeout_ms.unwrap_or(30_000),
+            max_retries: self.max_retries.unwrap_or(3).min(u32::MAX.into()) as u32,
+        };
+        let cap = self.max_concurrent_requests.unwrap_or(6).min(1 << 20) as usize;
+        Ok(Shared::new(config, cap))
+    }
+}
+
+/// The base URL, resolved against the page when relative, without a trailing slash.
+fn base_url(base: &str) -> Result<String, Error> {
+    let url = match web_sys::Url::new(base) {
+        Ok(url) => {
+            validate::base_url(&url.protocol(), &url.hostname())?;
+            url
+        }
+        Err(_) => {
+            let page = sys::page_href().ok_or_else(|| {
+                type_error("baseUrl is not an absolute URL, and this runtime has no page location to resolve it against".to_owned())
+            })?;
+            web_sys::Url::new_with_base(base, &page)
+                .map_err(|_| type_error("baseUrl is not a valid URL".to_owned()))?
+        }
+    };
+    if !url.username().is_empty() || !url.password().is_empty() {
+        return Err(type_error(
+            "baseUrl must not contain a user name or password".to_owned(),
+        ));
+    }
+    if !url.search().is_empty() || !url.hash().is_empty() {
+        return Err(type_error(
+            "baseUrl must not have a query string or a fragment".to_owned(),
+        ));
+    }
+    Ok(url.href().trim_end_matches('/').to_owned())
+}
+
+fn client_settings(value: &JsValue) -> Result<Settings, Error> {
+    let what = "EvoLinkClient options";
+    let o: ClientOptionsJs = options(value, what, CLIENT_OPTIONS)?;
+    let mut headers = Vec::new();
+    if !o.headers.is_undefined() {
+        let h = &o.headers;
+        if !h.is_object() || js_sys::Array::is_array(h) || h.is_function() {
+            return Err(type_error(format!(
+                "{what}: \"headers\" must be an object of header names and string values"
+            )));
+        }
+        for entry in Object::entries(h.unchecked_ref()).iter() {
+            let name = Reflect::get_u32(&entry, 0).ok().and_then(|n| n.as_string());
+            let value = Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string());
+            match (name, value) {
+                (Some(name), Some(value)) => headers.push((name, value)),
+                (name, _) => {
+                    return Err(type_error(format!(
+                        "{what}: header \"{}\" must be a string",
+                        name.unwrap_or_default()
+                    )))
+                }
+            }
+        }
+    }
+    Ok(Settings {
+        api_key: convert::string(&o.api_key, what, "apiKey")?,
+        base_url: convert::string(&o.base_url, what, "baseUrl")?,
+        headers,
+        fetch: convert::function(&o.fetch, what, "fetch")?,
+        request_timeout_ms: convert::whole(&o.request_timeout_ms, what, "requestTimeoutMs", 1.0)?,
+        max_retries: convert::whole(&o.max_retries, what, "maxRetries", 0.0)?,
+        max_concurrent_requests: convert::whole(
+            &o.max_concurrent_requests,
+            what,
+            "maxConcurrentRequests",
+            1.0,
+        )?,
+    })
+}
+
+/// Runs a one-off call under `signal`: rejects at once with `signal.reason` when it aborts,
+/// dropping (and so aborting) what the call was doing.
+pub async fn under<T>(
+    shared: &Shared,
+    signal: Option<&AbortSignal>,
+    work: impl Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
+    let Some(signal) = signal else {
+        return work.await;
+    };
+    if signal.aborted() {
+        return Err(Failure::Thrown(sys::abort_reason(signal)));
+    }
+    let mut aborted = pin!(shared.on_abort(signal));
+    let mut work = pin!(work);
+    poll_fn(|cx| {
+        if let Poll::Ready(reason) = aborted.as_mut().poll(cx) {
+            return Poll::Ready(Err(Failure::Thrown(reason)));
+        }
+        work.as_mut().poll(cx)
+    })
+    .await
+}
+
+/// One `GET /v1/tasks/{id}`, shared with the waits asking for that task now.
+pub async fn fetch_once(shared: &Shared, id: String) -> Result<Observation, Failure> {
+    let outcome = shared.get(id).await;
+    match &*outcome {
+        Ok(answer) => {
+            let (task, value) = read_answer(answer)?;
+            Ok(Observation { task, value })
+        }
+        Err(failure) => Err(Failure::Error {
+            error: Error::Network(failure.message.clone()),
+            task: JsValue::UNDEFINED,
+            cause: failure.cause.clone(),
+        }),
+    }
+}
+
+/// Checks creation parameters and returns the JSON body to send.
+pub fn create_body(kind: Kind, params: &JsValue) -> Result<String, Error> {
+    if !params.is_object() || js_sys::Array::is_array(params) || params.is_function() {
+        return Err(type_error("create parameters must be an object".to_owned()));
+    }
+    let body = JSON::stringify(params)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| type_error("create parameters must be JSON-serialisable".to_owned()))?;
+    create::check_params(kind, serde_wasm_bindgen::Deserializer::from(params.clone()))?;
+    if let Some(url) = sys::get(params, "callback_url").as_string() {
+        let url = web_sys::Url::new(&url)
+            .map_err(|_| type_error("\"callback_url\" is not a valid URL".to_owned()))?;
+        create::callback_host(&url.protocol(), &url.hostname())?;
+    }
+    Ok(body)
+}
+
+/// Creates a task. Repeated only after a 429 or when `fetch` threw before sending: a task is
+/// never created twice.
+pub async fn create_task(
+    shared: &Shared,
+    kind: Kind,
+    body: String,
+) -> Result<Observation, Failure> {
+    let url = format!("{}{}", shared.config.base, kind.path());
+    for failures in 1.. {
+        let paused = shared.paused_until() - sys::now();
+        if paused > 0.0 {
+            TimeoutFuture::new(paused.ceil().min(i32::MAX as f64) as u32).await;
+        }
+        let request = Request {
+            url: url.clone(),
+            method: "POST",
+            body: Some(body.clone()),
+            timeout_ms: shared.config.request_timeout_ms,
+        };
+        let outcome = shared.send(request).await;
+        let (status, retry_after, unsent, failure) = match &*outcome {
+            Ok(answer) => match read_answer(answer) {
+                Ok((task, value)) => return Ok(Observation { task, value }),
+                Err(error) => (
+                    answer.status,
+                    answer.retry_after.clone(),
+                    false,
+                    Failure::from(error),
+                ),
+            },
+            Err(f) => {
+                let error = Error::Network(f.message.clone());
+                let failure = Failure::Error {
+                    error,
+                    task: JsValue::UNDEFINED,
+                    cause: f.cause.clone(),
+                };
+                (0, None, f.unsent, failure)
+            }
+        };
+        let now = sys::now();
+        let hint = (status == 429).then_some(retry_after.as_deref());
+        let max = shared.config.max_retries;
+        let Some(delay) = create::retry_delay(failures, max, hint, unsent, now, sys::random())
+        else {
+            return Err(failure);
+        };
+        if status == 429 {
+            shared.pause(now + delay as f64);
+        }
+        TimeoutFuture::new(delay.min(i32::MAX as u64) as u32).await;
+    }
+    Err(Failure::from(Error::Network(
+        "gave up creating the task".to_owned(),
+    )))
+}
+
+/// Reads a callback body (a string, a parsed object or a `Request`) into the task it
+/// describes, refusing one without a valid id.
+pub async fn read_callback(body: JsValue) -> Result<Observation, Failure> {
+    let invalid = |m: &str| Failure::from(Error::InvalidResponse(m.to_owned()));
+    let text = if let Some(text) = body.as_string() {
+        Some(text)
+    } else if sys::get(&body, "text").is_function() {
+        let response: &Response = body.unchecked_ref();
+        read_text(response).await.map_err(|thrown| {
+            invalid(&format!(
+                "The callback body could not be read: {}",
+                sys::describe(&thrown)
+            ))
+        })?
+    } else if body.is_object() {
+        let text = JSON::stringify(&body).ok().and_then(|s| s.as_string());
+        Some(text.ok_or_else(|| invalid("The callback body is not JSON"))?)
+    } else {
+        return Err(
+            type_error("a callback body is a string, an object or a Request".to_owned()).into(),
+        );
+    };
+    let (parsed, value) = convert::parse(text.as_deref());
+    let task = response::task_of(parsed, "callback body")?;
+    if validate::task_id(&task.id).is_err() {
+        return Err(invalid("The callback body has no valid task id"));
+    }
+    Ok(Observation { task, value })
+}
+
+/// Settles a promise from a Rust result.
+fn settle<T: Into<JsValue>>(result: Result<T, Failure>) -> Result<JsValue, JsValue> {
+    result.map(Into::into).map_err(|f| f.to_js())
+}
+
+impl From<Observation> for JsValue {
+    fn from(seen: Observation) -> JsValue {
+        seen.value
+    }
+}
+
+fn reject(error: Error) -> JsValue {
+    js_error(&error, &JsValue::UNDEFINED, &JsValue::UNDEFINED)
+}
+
+/// A client for EvoLink's task API.
+#[wasm_bindgen]
+pub struct EvoLinkClient {
+    shared: Rc<Shared>,
+}
+
+#[wasm_bindgen]
+impl EvoLinkClient {
+    /// Creates a client. Throws a `TypeError`/`RangeError` for bad options.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<EvoLinkClient, JsValue> {
+        let shared = client_settings(&options)
+            .and_then(Settings::build)
+            .map_err(reject)?;
+        Ok(EvoLinkClient { shared })
+    }
+
+    /// The resolved base URL.
+    #[wasm_bindgen(getter, js_name = baseUrl)]
+    pub fn base_url(&self) -> String {
+        self.shared.config.base.clone()
+    }
+
+    /// Fetches a task once: `GET /v1/tasks/{id}`.
+    #[wasm_bindgen(js_name = getTask)]
+    pub fn get_task(&self, id: JsValue, options: JsValue) -> Promise {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let signal = call_options(&options, "getTask options").map_err(reject)?;
+            let id = task_id(&id).map_err(reject)?;
+            settle(under(&shared, signal.as_ref(), fetch_once(&shared, id)).await)
+        })
+    }
+
+    /// Polls a task until it ends and resolves with the completed task.
+    #[wasm_bindgen(js_name = waitForTask)]
+    pub fn wait_for_task(&self, id: JsValue, options: JsValue) -> Promise {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let o = wait_options(&options, "waitForTask options", true).map_err(reject)?;
+            let id = task_id(&id).map_err(reject)?;
+            if let Some(signal) = o.signal.as_ref().filter(|s| s.aborted()) {
+                return Err(sys::abort_reason(signal));
+            }
+            let progress = o.on_progress.map_or(Progress::None, Progress::Js);
+            settle(WaitFuture::start(&shared, id, o.pacing, progress, o.signal, None).await)
+        })
+    }
+
+    /// The observations of a task, one per change, as an async iterator.
+    #[wasm_bindgen(js_name = watchTask)]
+    pub fn watch_task(&self, id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let o = wait_options(&options, "watchTask options", false).map_err(reject)?;
+        let id = task_id(&id).map_err(reject)?;
+        let watch = TaskWatch {
+            shared: self.shared.clone(),
+            id,
+            pacing: o.pacing,
+            signal: o.signal,
+            queue: Rc::new(RefCell::new(WatchQueue::default())),
+            key: Cell::new(None),
+            closed: Cell::new(false),
+        };
+        let object = JsValue::from(watch);
+        let method = sys::RETURN_THIS.with(JsValue::clone);
+        Reflect::set(&object, &js_sys::Symbol::async_iterator(), &method)?;
+        Ok(object)
+    }
+
+    /// Creates a video task (`POST /v1/videos/generations`); resolves with the pending task.
+    #[wasm_bindgen(js_name = createVideo)]
+    pub fn create_video(&self, params: JsValue, options: JsValue) -> Promise {
+        self.create(Kind::Video, params, options)
+    }
+
+    /// Creates an image task (`POST /v1/images/generations`); resolves with the pending task.
+    #[wasm_bindgen(js_name = createImage)]
+    pub fn create_image(&self, params: JsValue, options: JsValue) -> Promise {
+        self.create(Kind::Image, params, options)
+    }
+
+    /// Creates an audio task (`POST /v1/audios/generations`); resolves with the pending task.
+    #[wasm_bindgen(js_name = createAudio)]
+    pub fn create_audio(&self, params: JsValue, options: JsValue) -> Promise {
+        self.create(Kind::Audio, params, options)
+    }
+
+    /// Creates a video task and waits for it; `onProgress` sees the created task first.
+    #[wasm_bindgen(js_name = generateVideo)]
+    pub fn generate_video(&self, params: JsValue, options: JsValue) -> Promise {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let o = wait_options(&options, "generateVideo options", true).map_err(reject)?;
+            let body = create_body(Kind::Video, &params).map_err(reject)?;
+            let signal = o.signal.as_ref();
+            let created =
+                settle_err(under(&shared, signal, create_task(&shared, Kind::Video, body)).await)?;
+            if validate::task_id(&created.task.id).is_err() {
+                let error = Error::InvalidResponse("The created task has no valid id".to_owned());
+                return Err(reject(error));
+            }
+            if let Some(f) = &o.on_progress {
+                f.call1(&JsValue::UNDEFINED, &created.value)?;
+            }
+            if let Some(signal) = signal.filter(|s| s.aborted()) {
+                return Err(sys::abort_reason(signal));
+            }
+            let id = created.task.id.clone();
+            let progress = o.on_progress.map_or(Progress::None, Progress::Js);
+            let wait = WaitFuture::start(&shared, id, o.pacing, progress, o.signal, Some(created));
+            settle(wait.await)
+        })
+    }
+
+    /// Confirms a callback: reads its body (see `parseTaskCallback`) and resolves with the
+    /// task as `GET /v1/tasks/{id}` returns it now. A callback is unsigned: trust only this.
+    #[wasm_bindgen(js_name = confirmCallback)]
+    pub fn confirm_callback(&self, body: JsValue, options: JsValue) -> Promise {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let signal = call_options(&options, "confirmCallback options").map_err(reject)?;
+            let work = async {
+                let hinted = read_callback(body).await?;
+                fetch_once(&shared, hinted.task.id).await
+            };
+            settle(under(&shared, signal.as_ref(), work).await)
+        })
+    }
+
+    fn create(&self, kind: Kind, params: JsValue, options: JsValue) -> Promise {
+        let shared = self.shared.clone();
+        future_to_promise(async move {
+            let signal = call_options(&options, "create options").map_err(reject)?;
+            let body = create_body(kind, &params).map_err(reject)?;
+            settle(under(&shared, signal.as_ref(), create_task(&shared, kind, body)).await)
+        })
+    }
+}
+
+fn settle_err<T>(result: Result<T, Failure>) -> Result<T, JsValue> {
+    result.map_err(|f| f.to_js())
+}
+
+/// `watchTask`'s async iterator: each `next()` resolves with the next change; calls queue, so
+/// an impatient caller still sees every change in order. `return()` stops it.
+#[wasm_bindgen]
+pub struct TaskWatch {
+    shared: Rc<Shared>,
+    id: String,
+    pacing: Pacing,
+    signal: Option<AbortSignal>,
+    queue: Rc<RefCell<WatchQueue>>,
+    key: Cell<Option<u64>>,
+    closed: Cell<bool>,
+}
+
+fn step_result(done: bool, value: &JsValue) -> JsValue {
+    let result = Object::new();
+    let _ = Reflect::set(&result, &"done".into(), &done.into());
+    if !value.is_undefined() {
+        let _ = Reflect::set(&result, &"value".into(), value);
+    }
+    result.into()
+}
+
+#[wasm_bindgen]
+impl TaskWatch {
+    /// The next change: `{ done: false, value: task }`, or `{ done: true }` after the end.
+    pub fn next(&self) -> Promise {
+        if let Some(failure) = self.queue.borrow_mut().ended.take() {
+            self.closed.set(true);
+            return Promise::reject(&failure.to_js());
+        }
+        if self.closed.get() || self.queue.borrow().finished {
+            return Promise::resolve(&step_result(true, &JsValue::UNDEFINED));
+        }
+        let request = Oneshot::new();
+        self.queue.borrow_mut().requests.push_back(request.clone());
+        match self.key.get() {
+            Some(key) => self.shared.resume(key),
+            None => {
+                if let Some(signal) = self.signal.as_ref().filter(|s| s.aborted()) {
+                    self.closed.set(true);
+                    self.queue.borrow_mut().requests.clear();
+                    return Promise::reject(&sys::abort_reason(signal));
+                }
+                let mode = Mode::Watch(self.queue.clone());
+                let id = self.id.clone();
+                let key = self
+                    .shared
+                    .start_wait(id, self.pacing, mode, self.signal.clone(), None);
+                self.key.set(Some(key));
+            }
+        }
+        future_to_promise(async move {
+            match poll_fn(|cx| request.poll_take(cx)).await {
+                Ok(Some(task)) => Ok(step_result(false, &task)),
+                Ok(None) => Ok(step_result(true, &JsValue::UNDEFINED)),
+                Err(failure) => Err(failure.to_js()),
+            }
+        })
+    }
+
+    /// Stops the watch: a pending `next()` ends as done, and no further request goes out.
+    #[wasm_bindgen(js_name = "return")]
+    pub fn stop(&self, value: JsValue) -> Promise {
+        self.closed.set(true);
+        if let Some(key) = self.key.get() {
+            self.shared.stop(key, None);
+        }
+        for request in self.queue.borrow_mut().requests.drain(..) {
+            request.set(Ok(None));
+        }
+        Promise::resolve(&step_result(true, &value))
+    }
+}
+
+/// Reads and checks a callback body (a string, a parsed object or a `Request`) into the task
+/// it describes. EvoLink signs nothing: confirm it with `client.confirmCallback` before acting.
+#[wasm_bindgen(js_name = parseTaskCallback)]
+pub fn parse_task_callback(body: JsValue) -> Promise {
+    future_to_promise(async move { settle(read_callback(body).await) })
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanOptionsJs {
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    now_ms: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    min_interval_ms: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    max_interval_ms: JsValue,
+}
+
+/// The adaptive pace as a plain function, for schedulers that keep no wait in memory (a
+/// Durable Object's alarm): `planPoll(task, state?, { nowMs, minIntervalMs, maxIntervalMs }?)`
+/// returns `{ delayMs, state }`, `delayMs` `null` once the task has ended; keep `state` (a
+/// JSON-able value) for the next call.
+#[wasm_bindgen(js_name = planPoll)]
+pub fn plan_poll(task: JsValue, state: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let what = "planPoll options";
+    let known = &["nowMs", "minIntervalMs", "maxIntervalMs"];
+    let o: PlanOptionsJs = convert::options(&options, what, known).map_err(reject)?;
+    let now = match o.now_ms.as_f64() {
+        Some(n) if n.is_finite() => n,
+        None if o.now_ms.is_undefined() => sys::now(),
+        _ => {
+            return Err(reject(type_error(format!(
+                "{what}: \"nowMs\" must be a finite number"
+            ))))
+        }
+    };
+    let max = convert::whole(&o.max_interval_ms, what, "maxIntervalMs", 1.0)
+        .map_err(reject)?
+        .unwrap_or(DEFAULT_MAX_INTERVAL_MS);
+    let min = convert::whole(&o.min_interval_ms, what, "minIntervalMs", 1.0)
+        .map_err(reject)?
+        .unwrap_or(DEFAULT_MIN_INTERVAL_MS.min(max));
+    let task = Task::read(serde_wasm_bindgen::Deserializer::from(task)).map_err(|e| {
+        reject(type_error(format!(
+            "planPoll: task is not a task: {}",
+            e.describe()
+        )))
+    })?;
+    let mut forecast = if state.is_undefined() || state.is_null() {
+        Forecast::default()
+    } else {
+        serde_wasm_bindgen::from_value(state).map_err(|_| {
+            reject(type_error(
+                "planPoll: state is not a state planPoll returned".to_owned(),
+            ))
+        })?
+    };
+    let delay = schedule::plan(&mut forecast, &task, now, min, max);
+    let result = Object::new();
+    let delay = delay.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64));
+    Reflect::set(&result, &"delayMs".into(), &delay)?;
+    let state = serde_wasm_bindgen::to_value(&forecast).map_err(JsValue::from)?;
+    Reflect::set(&result, &"state".into(), &state)?;
+    Ok(result.into())
+}

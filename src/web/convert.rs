@@ -1,0 +1,294 @@
+//! Values across the boundary: option objects read into Rust structs with serde-wasm-bindgen
+//! (unknown names refused, each bad value named), answers read into tasks (`JSON.parse`, then
+//! the core reads the fields it needs through serde-wasm-bindgen), and errors turned into the
+//! package's JavaScript classes.
+
+use js_sys::{Function, Object, JSON};
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::AbortSignal;
+
+use super::fetch::Answer;
+use super::sys::{self, describe, get};
+use crate::error::{ArgumentKind, Error};
+use crate::response::{self, Body, Head, MAX_BODY_BYTES};
+use crate::schedule::{Pace, Policy, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MIN_INTERVAL_MS};
+use crate::task::Task;
+
+/// A `TypeError` record.
+pub fn type_error(message: String) -> Error {
+    Error::Argument(ArgumentKind::Type, message)
+}
+
+/// A `RangeError` record.
+pub fn range_error(message: String) -> Error {
+    Error::Argument(ArgumentKind::Range, message)
+}
+
+/// The JavaScript error for `error`: the package's class, with the task object (for a failed
+/// task or a timeout) and what `fetch` threw (for a network error).
+pub fn js_error(error: &Error, task: &JsValue, cause: &JsValue) -> JsValue {
+    let record = serde_wasm_bindgen::to_value(&error.record()).unwrap_or(JsValue::UNDEFINED);
+    let task = if error.task().is_some() {
+        task
+    } else {
+        &JsValue::UNDEFINED
+    };
+    let cause = if matches!(error, Error::Network(_)) {
+        cause
+    } else {
+        &JsValue::UNDEFINED
+    };
+    sys::from_record(record, task, cause)
+}
+
+/// An options argument: `undefined`/`null` (none), or a plain object whose keys are all in
+/// `known`, read into `T` (whose fields keep the JavaScript values, checked by the caller).
+pub fn options<T: for<'de> Deserialize<'de> + Default>(
+    value: &JsValue,
+    what: &str,
+    known: &[&str],
+) -> Result<T, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
+        return Err(type_error(format!("{what} must be an object")));
+    }
+    let keys = Object::keys(value.unchecked_ref::<Object>());
+    for key in keys.iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !known.contains(&key.as_str()) {
+            return Err(type_error(format!(
+                "{what}: unknown option \"{key}\" (known options: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    serde_wasm_bindgen::from_value(value.clone())
+        .map_err(|_| type_error(format!("{what} could not be read")))
+}
+
+/// An optional string option.
+pub fn string(value: &JsValue, what: &str, key: &str) -> Result<Option<String>, Error> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| type_error(format!("{what}: \"{key}\" must be a string")))
+}
+
+/// An optional function option.
+pub fn function(value: &JsValue, what: &str, key: &str) -> Result<Option<Function>, Error> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    value
+        .dyn_ref::<Function>()
+        .cloned()
+        .map(Some)
+        .ok_or_else(|| type_error(format!("{what}: \"{key}\" must be a function")))
+}
+
+/// An optional whole number from `min` to 2^53 − 1 (rounded).
+pub fn whole(value: &JsValue, what: &str, key: &str, min: f64) -> Result<Option<u64>, Error> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    let n = value
+        .as_f64()
+        .ok_or_else(|| type_error(format!("{what}: \"{key}\" must be a number")))?;
+    if !(n >= min && n <= 9_007_199_254_740_991.0) {
+        return Err(range_error(format!(
+            "{what}: \"{key}\" must be a finite number of at least {min}"
+        )));
+    }
+    Ok(Some(n.round() as u64))
+}
+
+/// An optional `AbortSignal`.
+pub fn signal(value: &JsValue, what: &str) -> Result<Option<AbortSignal>, Error> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    if !get(value, "addEventListener").is_function() {
+        return Err(type_error(format!(
+            "{what}: \"signal\" must be an AbortSignal"
+        )));
+    }
+    Ok(Some(value.clone().unchecked_into()))
+}
+
+/// The options of a request (`getTask`, creates, `confirmCallback`).
+#[derive(Default, Deserialize)]
+pub struct CallOptions {
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    signal: JsValue,
+}
+
+/// The option names of a request.
+pub const CALL_OPTIONS: &[&str] = &["signal"];
+
+/// Reads a request's options: its signal, if any.
+pub fn call_options(value: &JsValue, what: &str) -> Result<Option<AbortSignal>, Error> {
+    let o: CallOptions = options(value, what, CALL_OPTIONS)?;
+    signal(&o.signal, what)
+}
+
+/// The options of `waitForTask`, `watchTask` and the `generate*` methods.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitOptionsJs {
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    on_progress: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    signal: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    timeout_ms: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    interval_ms: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    min_interval_ms: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    max_interval_ms: JsValue,
+}
+
+/// The option names of a watch; a wait also takes `onProgress`.
+pub const WATCH_OPTIONS: &[&str] = &[
+    "signal",
+    "timeoutMs",
+    "intervalMs",
+    "minIntervalMs",
+    "maxIntervalMs",
+];
+/// The option names of a wait.
+pub const WAIT_OPTIONS: &[&str] = &[
+    "onProgress",
+    "signal",
+    "timeoutMs",
+    "intervalMs",
+    "minIntervalMs",
+    "maxIntervalMs",
+];
+
+/// How one wait runs: its pace and deadline, and its longest pause (a hidden page's pace).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pacing {
+    /// The pace between polls.
+    pub pace: Pace,
+    /// The overall deadline.
+    pub timeout_ms: Option<u64>,
+    /// The longest pause: what a hidden page polls at.
+    pub max_interval_ms: u64,
+}
+
+impl Pacing {
+    /// The pacing of the given options; adaptive within the defaults when none is given.
+    pub fn new(
+        interval_ms: Option<u64>,
+        min_interval_ms: Option<u64>,
+        max_interval_ms: Option<u64>,
+        timeout_ms: Option<u64>,
+    ) -> Result<Pacing, Error> {
+        if let (Some(min), Some(max)) = (min_interval_ms, max_interval_ms) {
+            if min > max {
+                return Err(range_error(
+                    "\"minIntervalMs\" must not be larger than \"maxIntervalMs\"".to_owned(),
+                ));
+            }
+        }
+        let max_ms = max_interval_ms.unwrap_or(DEFAULT_MAX_INTERVAL_MS);
+        let pace = match interval_ms {
+            Some(ms) => Pace::Fixed(ms),
+            None => Pace::Adaptive {
+                min_ms: min_interval_ms.unwrap_or(DEFAULT_MIN_INTERVAL_MS.min(max_ms)),
+                max_ms,
+            },
+        };
+        Ok(Pacing {
+            pace,
+            timeout_ms,
+            max_interval_ms: max_ms,
+        })
+    }
+
+    /// The poll policy of a wait of a client with these request settings.
+    pub fn policy(&self, max_retries: u32, request_timeout_ms: u64) -> Policy {
+        Policy {
+            pace: self.pace,
+            max_retries,
+            timeout_ms: self.timeout_ms,
+            request_timeout_ms,
+        }
+    }
+}
+
+/// A wait's options, read and checked.
+pub struct WaitOptions {
+    /// Called with each change.
+    pub on_progress: Option<Function>,
+    /// The caller's signal.
+    pub signal: Option<AbortSignal>,
+    /// Pace and deadline.
+    pub pacing: Pacing,
+}
+
+/// Reads the options of a wait (`with_progress`) or a watch.
+pub fn wait_options(
+    value: &JsValue,
+    what: &str,
+    with_progress: bool,
+) -> Result<WaitOptions, Error> {
+    let known = if with_progress {
+        WAIT_OPTIONS
+    } else {
+        WATCH_OPTIONS
+    };
+    let o: WaitOptionsJs = options(value, what, known)?;
+    let on_progress = function(&o.on_progress, what, "onProgress")?;
+    let signal = signal(&o.signal, what)?;
+    let pacing = Pacing::new(
+        whole(&o.interval_ms, what, "intervalMs", 1.0)?,
+        whole(&o.min_interval_ms, what, "minIntervalMs", 1.0)?,
+        whole(&o.max_interval_ms, what, "maxIntervalMs", 1.0)?,
+        whole(&o.timeout_ms, what, "timeoutMs", 1.0)?,
+    )?;
+    Ok(WaitOptions {
+        on_progress,
+        signal,
+        pacing,
+    })
+}
+
+/// A task id argument: a string that [`crate::validate::task_id`] accepts.
+pub fn task_id(id: &JsValue) -> Result<String, Error> {
+    let id = id
+        .as_string()
+        .ok_or_else(|| type_error("task id must be a string".to_owned()))?;
+    crate::validate::task_id(&id)?;
+    Ok(id)
+}
+
+/// Body text parsed with `JSON.parse`, ready for serde-wasm-bindgen; the parsed value too.
+pub fn parse(text: Option<&str>) -> (Body<serde_wasm_bindgen::Deserializer>, JsValue) {
+    let Some(text) = text.filter(|t| t.len() <= MAX_BODY_BYTES) else {
+        return (Body::TooLarge, JsValue::UNDEFINED);
+    };
+    match JSON::parse(text) {
+        Ok(value) => (Body::Parsed(value.clone().into()), value),
+        Err(thrown) => (Body::NotJson(describe(&thrown)), JsValue::UNDEFINED),
+    }
+}
+
+/// Reads an answer to a GET or a create: the task and the object as the API sent it.
+pub fn read_answer(answer: &Answer) -> Result<(Task, JsValue), Error> {
+    let head = Head {
+        status: answer.status,
+        status_text: &answer.status_text,
+        retry_after: answer.retry_after.as_deref(),
+    };
+    let (body, value) = parse(answer.body.as_deref());
+    response::read(head, body).map(|task| (task, value))
+}

@@ -1,0 +1,202 @@
+//! One HTTP request through web-sys: the init object (method, headers, body, the
+//! `AbortController`'s signal), `fetch` called unbound, a deadline on a gloo-timers `Timeout`,
+//! and the body read under the 1 MiB limit (refused by `Content-Length`, else the stream is
+//! cancelled once it passes the limit).
+//!
+//! [`send`] never fails: it resolves with an [`Answer`] or a [`Failure`], and what an answer
+//! means is the core's business. Dropping its future aborts the request and clears the timer.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use js_sys::{Function, Promise, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, ReadableStreamDefaultReader, RequestInit, Response};
+
+use super::sys::{describe, get};
+use crate::response::MAX_BODY_BYTES;
+
+/// What a request is: sent as is by [`send`].
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The whole URL.
+    pub url: String,
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The JSON body of a `POST`.
+    pub body: Option<String>,
+    /// The longest the request may take, in ms.
+    pub timeout_ms: u64,
+}
+
+/// An answer: its head, and its body (`None` when it passed 1 MiB and was not read).
+#[derive(Debug)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// HTTP status text.
+    pub status_text: String,
+    /// The `Retry-After` header.
+    pub retry_after: Option<String>,
+    /// The body text, or `None` when it passed the limit.
+    pub body: Option<String>,
+}
+
+/// No answer came: why, what `fetch` threw, and whether it threw before sending anything.
+#[derive(Debug)]
+pub struct Failure {
+    /// Why, for people.
+    pub message: String,
+    /// What `fetch` threw or rejected with.
+    pub cause: JsValue,
+    /// `fetch` threw at once: nothing reached the server.
+    pub unsent: bool,
+}
+
+/// The outcome of one request.
+pub type Outcome = Result<Answer, Failure>;
+
+/// Aborts the request when dropped before [`Abort::disarm`].
+struct Abort<'a>(&'a AbortController, bool);
+
+impl Abort<'_> {
+    fn disarm(&mut self) {
+        self.1 = false;
+    }
+}
+
+impl Drop for Abort<'_> {
+    fn drop(&mut self) {
+        if self.1 {
+            self.0.abort();
+        }
+    }
+}
+
+/// Sends `request` with `fetch` (called unbound) and `headers` (a plain object), abandoned after
+/// its `timeout_ms` or when `controller` aborts.
+pub async fn send(
+    fetch: &Function,
+    headers: &JsValue,
+    request: &Request,
+    controller: &AbortController,
+) -> Outcome {
+    let mut guard = Abort(controller, true);
+    let timed_out = Rc::new(Cell::new(false));
+    let deadline = {
+        let controller = controller.clone();
+        let timed_out = timed_out.clone();
+        let ms = request.timeout_ms.min(i32::MAX as u64) as u32;
+        Timeout::new(ms, move || {
+            timed_out.set(true);
+            controller.abort();
+        })
+    };
+    let url = request.url.as_str();
+    let broke = |thrown: JsValue, what: &str| {
+        let message = if timed_out.get() {
+            format!("No answer from {url} within {} ms", request.timeout_ms)
+        } else {
+            format!("{what} {url}: {}", describe(&thrown))
+        };
+        Failure {
+            message,
+            cause: thrown,
+            unsent: false,
+        }
+    };
+
+    let init = RequestInit::new();
+    init.set_method(request.method);
+    init.set_headers(headers);
+    if let Some(body) = &request.body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_signal(Some(&controller.signal()));
+    let sent = match fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), &init) {
+        Ok(sent) => sent,
+        Err(thrown) => {
+            return Err(Failure {
+                message: format!("Could not send the request to {url}: {}", describe(&thrown)),
+                cause: thrown,
+                unsent: true,
+            })
+        }
+    };
+    let response = match JsFuture::from(Promise::resolve(&sent)).await {
+        Ok(response) => response,
+        Err(thrown) => return Err(broke(thrown, "Could not reach")),
+    };
+    let status = get(&response, "status").as_f64().unwrap_or(0.0);
+    if !(100.0..=599.0).contains(&status) {
+        return Err(Failure {
+            message: "fetch resolved with something that is not a Response".to_owned(),
+            cause: JsValue::UNDEFINED,
+            unsent: false,
+        });
+    }
+    let response: Response = response.unchecked_into();
+    let header = |name: &str| {
+        let headers = get(&response, "headers");
+        let get = get(&headers, "get").dyn_into::<Function>().ok()?;
+        get.call1(&headers, &JsValue::from_str(name))
+            .ok()?
+            .as_string()
+    };
+    let mut answer = Answer {
+        status: status as u16,
+        status_text: get(&response, "statusText").as_string().unwrap_or_default(),
+        retry_after: header("retry-after"),
+        body: None,
+    };
+    let length = header("content-length").and_then(|l| l.trim().parse::<u64>().ok());
+    if length.is_some_and(|l| l > MAX_BODY_BYTES as u64) {
+        return Ok(answer); // not read: the guard aborts the download
+    }
+    match read_text(&response).await {
+        Ok(body) => answer.body = body,
+        Err(thrown) => {
+            return Err(broke(
+                thrown,
+                "The connection broke while reading the answer from",
+            ))
+        }
+    }
+    guard.disarm();
+    drop(deadline);
+    Ok(answer)
+}
+
+/// Reads a body as text, giving up (and cancelling the stream) as soon as it passes 1 MiB:
+/// `None` when the body is too large.
+pub async fn read_text(response: &Response) -> Result<Option<String>, JsValue> {
+    let Some(stream) = response.body() else {
+        let text = JsFuture::from(response.text()?)
+            .await?
+            .as_string()
+            .unwrap_or_default();
+        return Ok((text.len() <= MAX_BODY_BYTES).then_some(text));
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await?;
+        if Reflect::get(&chunk, &JsValue::from_str("done"))?.is_truthy() {
+            break;
+        }
+        let value: Uint8Array = get(&chunk, "value").unchecked_into();
+        let start = bytes.len();
+        let size = value.length() as usize;
+        if start + size > MAX_BODY_BYTES {
+            super::sys::ignore(&reader.cancel());
+            return Ok(None);
+        }
+        bytes.resize(start + size, 0);
+        if let Some(into) = bytes.get_mut(start..) {
+            value.copy_to(into);
+        }
+    }
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}

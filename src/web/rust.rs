@@ -1,0 +1,3 @@
+pub struct Client;
+pub struct ClientOptions;
+pub struct WaitOptions;

@@ -1,0 +1,87 @@
+//! Every binding to JavaScript beyond what js-sys and web-sys already give, and the few facts
+//! read off the global object. Nothing here goes through `window()`: pages, web workers,
+//! service workers, Node, Deno and workerd share one binary, and all of them have
+//! `globalThis`.
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen(module = "/src/js/errors.js")]
+extern "C" {
+    /// Builds the package's `Error` subclass (or a `TypeError`/`RangeError`) from an
+    /// [`crate::error::Record`], with the task object and `fetch`'s thrown value attached.
+    #[wasm_bindgen(js_name = fromRecord)]
+    pub fn from_record(record: JsValue, task: &JsValue, cause: &JsValue) -> JsValue;
+
+    /// `function () { return this; }`: the `[Symbol.asyncIterator]` method of a watch.
+    #[wasm_bindgen(thread_local_v2, js_name = returnThis)]
+    pub static RETURN_THIS: JsValue;
+}
+
+/// A property of `target`, or `undefined` when reading it throws.
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The runtime's global `fetch`, if it has one.
+pub fn global_fetch() -> Option<Function> {
+    get(&js_sys::global(), "fetch").dyn_into().ok()
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A number in `[0, 1)`, for jitter.
+pub fn random() -> f64 {
+    js_sys::Math::random()
+}
+
+/// What an aborted signal rejects with: `signal.reason`, or an `AbortError` where the runtime
+/// gives none.
+pub fn abort_reason(signal: &web_sys::AbortSignal) -> JsValue {
+    let reason = signal.reason();
+    if !reason.is_undefined() {
+        return reason;
+    }
+    let error = js_sys::Error::new("The operation was aborted");
+    error.set_name("AbortError");
+    error.into()
+}
+
+/// A thrown value in words: its `message`, else the string itself, else its type.
+pub fn describe(thrown: &JsValue) -> String {
+    get(thrown, "message")
+        .as_string()
+        .filter(|m| !m.is_empty())
+        .or_else(|| thrown.as_string())
+        .unwrap_or_else(|| "an unknown error".to_owned())
+}
+
+/// The page's `document`, in a page (not in workers, Node, Deno or workerd).
+pub fn document() -> Option<web_sys::EventTarget> {
+    let document = get(&js_sys::global(), "document");
+    let listens = get(&document, "addEventListener").is_function();
+    listens.then(|| document.unchecked_into())
+}
+
+/// True in a page whose tab is hidden.
+pub fn page_hidden() -> bool {
+    let document = get(&js_sys::global(), "document");
+    get(&document, "visibilityState").as_string().as_deref() == Some("hidden")
+}
+
+/// The page's address, for resolving a relative base URL.
+pub fn page_href() -> Option<String> {
+    get(&get(&js_sys::global(), "location"), "href").as_string()
+}
+
+/// Lets `promise` reject without an unhandled-rejection report (a cancelled body stream).
+pub fn ignore(promise: &js_sys::Promise) {
+    let promise = wasm_bindgen_futures::JsFuture::from(promise.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = promise.await;
+    });
+}
