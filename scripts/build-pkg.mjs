@@ -28,6 +28,13 @@ const glue = {
   name: 'glue',
   setup(b) {
     b.onResolve({ filter: /^#glue$/ }, () => ({ path: join(bindgen, 'evolink_tasks.js') }));
+    // The glue's default wasm path names wasm-bindgen's file; ours sits next to the entry. A
+    // bundler (Vite) resolves it at build time, so it must name a file that exists.
+    b.onLoad({ filter: /target\/bindgen\/evolink_tasks\.js$/ }, () => ({
+      contents: readFileSync(join(bindgen, 'evolink_tasks.js'), 'utf8')
+        .replaceAll("'evolink_tasks_bg.wasm'", "'./evolink_tasks.wasm'"),
+      loader: 'js',
+    }));
     b.onResolve({ filter: /\/snippets\/[^/]+\/src\/js\/errors\.js$/ }, () => ({ path: errors }));
   },
 };

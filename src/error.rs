@@ -62,6 +62,9 @@ pub enum Error {
     InvalidResponse(String),
     /// A caller passed a bad argument; nothing was sent.
     Argument(ArgumentKind, String),
+    /// The caller aborted (an `AbortSignal` in Rust code; JavaScript callers receive the
+    /// signal's own reason instead).
+    Aborted(String),
 }
 
 impl Error {
@@ -76,6 +79,7 @@ impl Error {
             Error::Network(_) => "network_error".to_owned(),
             Error::InvalidResponse(_) => "invalid_response".to_owned(),
             Error::Argument(..) => "invalid_argument".to_owned(),
+            Error::Aborted(_) => "aborted".to_owned(),
         }
     }
 
@@ -98,7 +102,10 @@ impl Error {
                 m
             }
             Error::Timeout(_) => "Timed out waiting for the task".to_owned(),
-            Error::Network(m) | Error::InvalidResponse(m) | Error::Argument(_, m) => m.clone(),
+            Error::Network(m)
+            | Error::InvalidResponse(m)
+            | Error::Argument(_, m)
+            | Error::Aborted(m) => m.clone(),
         }
     }
 
@@ -159,6 +166,7 @@ impl Error {
             Error::InvalidResponse(_) => "InvalidResponseError",
             Error::Argument(ArgumentKind::Type, _) => "TypeError",
             Error::Argument(ArgumentKind::Range, _) => "RangeError",
+            Error::Aborted(_) => "AbortError",
         };
         let api = match self {
             Error::Api(api) => Some(api.as_ref()),

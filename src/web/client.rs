@@ -66,12 +66,19 @@ struct ClientOptionsJs {
 
 /// What a client is made of, read from JavaScript or given by Rust.
 pub struct Settings {
+    /// Sent as `Authorization: Bearer …`.
     pub api_key: Option<String>,
+    /// The API root, or a path relative to the page.
     pub base_url: Option<String>,
+    /// Extra request headers.
     pub headers: Vec<(String, String)>,
+    /// The `fetch` to call instead of the global one.
     pub fetch: Option<Function>,
+    /// Longest time one request may take.
     pub request_timeout_ms: Option<u64>,
+    /// Transient failures tolerated in a row.
     pub max_retries: Option<u64>,
+    /// Requests in flight at once.
     pub max_concurrent_requests: Option<u64>,
 }
 
@@ -173,13 +180,13 @@ fn client_settings(value: &JsValue) -> Result<Settings, Error> {
         base_url: convert::string(&o.base_url, what, "baseUrl")?,
         headers,
         fetch: convert::function(&o.fetch, what, "fetch")?,
-        request_timeout_ms: convert::whole(&o.request_timeout_ms, what, "requestTimeoutMs", 1.0)?,
-        max_retries: convert::whole(&o.max_retries, what, "maxRetries", 0.0)?,
+        request_timeout_ms: convert::whole(&o.request_timeout_ms, what, "requestTimeoutMs", 1)?,
+        max_retries: convert::whole(&o.max_retries, what, "maxRetries", 0)?,
         max_concurrent_requests: convert::whole(
             &o.max_concurrent_requests,
             what,
             "maxConcurrentRequests",
-            1.0,
+            1,
         )?,
     })
 }
@@ -597,10 +604,10 @@ pub fn plan_poll(task: JsValue, state: JsValue, options: JsValue) -> Result<JsVa
             ))))
         }
     };
-    let max = convert::whole(&o.max_interval_ms, what, "maxIntervalMs", 1.0)
+    let max = convert::whole(&o.max_interval_ms, what, "maxIntervalMs", 1)
         .map_err(reject)?
         .unwrap_or(DEFAULT_MAX_INTERVAL_MS);
-    let min = convert::whole(&o.min_interval_ms, what, "minIntervalMs", 1.0)
+    let min = convert::whole(&o.min_interval_ms, what, "minIntervalMs", 1)
         .map_err(reject)?
         .unwrap_or(DEFAULT_MIN_INTERVAL_MS.min(max));
     let task = Task::read(serde_wasm_bindgen::Deserializer::from(task)).map_err(|e| {

@@ -93,14 +93,14 @@ pub fn function(value: &JsValue, what: &str, key: &str) -> Result<Option<Functio
 }
 
 /// An optional whole number from `min` to 2^53 − 1 (rounded).
-pub fn whole(value: &JsValue, what: &str, key: &str, min: f64) -> Result<Option<u64>, Error> {
+pub fn whole(value: &JsValue, what: &str, key: &str, min: u32) -> Result<Option<u64>, Error> {
     if value.is_undefined() {
         return Ok(None);
     }
     let n = value
         .as_f64()
         .ok_or_else(|| type_error(format!("{what}: \"{key}\" must be a number")))?;
-    if !(n >= min && n <= 9_007_199_254_740_991.0) {
+    if !(n >= f64::from(min) && n <= 9_007_199_254_740_991.0) {
         return Err(range_error(format!(
             "{what}: \"{key}\" must be a finite number of at least {min}"
         )));
@@ -250,10 +250,10 @@ pub fn wait_options(
     let on_progress = function(&o.on_progress, what, "onProgress")?;
     let signal = signal(&o.signal, what)?;
     let pacing = Pacing::new(
-        whole(&o.interval_ms, what, "intervalMs", 1.0)?,
-        whole(&o.min_interval_ms, what, "minIntervalMs", 1.0)?,
-        whole(&o.max_interval_ms, what, "maxIntervalMs", 1.0)?,
-        whole(&o.timeout_ms, what, "timeoutMs", 1.0)?,
+        whole(&o.interval_ms, what, "intervalMs", 1)?,
+        whole(&o.min_interval_ms, what, "minIntervalMs", 1)?,
+        whole(&o.max_interval_ms, what, "maxIntervalMs", 1)?,
+        whole(&o.timeout_ms, what, "timeoutMs", 1)?,
     )?;
     Ok(WaitOptions {
         on_progress,
