@@ -126,6 +126,7 @@ const NUMBERED_SCENARIOS = {
   flaky: (task, ctx, failures) =>
     task.gets <= failures ? errorReply(503) : lifecycleReply(task, ctx, 'ok', task.gets - failures),
   slow: (task, ctx, ms) => ({ ...lifecycleReply(task, ctx, 'ok', task.gets), delayMs: ms }),
+  timed: (task, ctx, seconds) => jsonReply(200, taskBody(task, timedStep(ctx.now - task.firstSeenMs, seconds), ctx)),
 };
 
 const CDN_PAGE =
@@ -168,6 +169,15 @@ function demoStep(elapsedMs, failAt) {
   const progress = Math.min(100, Math.floor(((elapsedMs - DEMO_PENDING_MS) / DEMO_PROCESSING_MS) * 100));
   if (failAt !== undefined && progress >= failAt) return step('failed', failAt, 'generation_timeout');
   return progress >= 100 ? COMPLETED : step('processing', progress);
+}
+
+/** Time-driven lifecycle of `seconds` in all: pending for the first tenth (estimated_time = the
+ * seconds left), then processing with progress rising linearly, completed at `seconds`. */
+function timedStep(elapsedMs, seconds) {
+  const totalMs = seconds * 1000;
+  if (elapsedMs >= totalMs) return COMPLETED;
+  if (elapsedMs < totalMs / 10) return { ...step('pending', 0), eta: Math.ceil((totalMs - elapsedMs) / 1000) };
+  return step('processing', Math.min(99, Math.floor((elapsedMs / totalMs) * 100)));
 }
 
 /** A task object shaped like the spec's query response, plus the unknown `x_extra`. */
@@ -238,7 +248,8 @@ export function createTask(kind, text, nowMs, attempt = 1) {
     callbackUrl: typeof parsed.callback_url === 'string' ? parsed.callback_url : null,
     videoDuration: Number.isInteger(parsed.duration) ? parsed.duration : 5,
   });
-  const body = taskBody(task, { ...step('pending', 0), eta: DEMO_ETA_SECONDS }, {});
+  const timed = /^timed(\d+)$/.exec(prefix);
+  const body = taskBody(task, { ...step('pending', 0), eta: timed ? Number(timed[1]) : DEMO_ETA_SECONDS }, {});
   body.usage = { credits_reserved: 10, billing_rule: 'per_call', user_group: 'default' };
   return { reply: jsonReply(200, body), task };
 }

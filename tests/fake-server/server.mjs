@@ -108,6 +108,7 @@ async function handle(req, res, state, mounts) {
     const id = new URLSearchParams(query).get('id');
     return send(res, jsonReply(200, id === null ? state.log : state.log.filter((r) => r.taskId === id)));
   }
+  if (pathname === '/turnstile/v0/siteverify' && req.method === 'POST') return siteverify(req, res, state, query);
   if (pathname === '/__closed-port' && req.method === 'GET') {
     return send(res, jsonReply(200, { port: await closedPort() }));
   }
@@ -130,6 +131,21 @@ async function handleApi(req, res, state, pathname, query) {
   const kind = CREATE_ROUTES.get(pathname);
   if (kind && req.method === 'POST') return createFromRequest(req, res, state, record, kind);
   return send(res, errorReply(404, { message: `No route for ${req.method} ${pathname}.` }));
+}
+
+/** A fake of Cloudflare Turnstile's siteverify (form body `secret`, `response`, `remoteip`):
+ * success when both are set and the token starts with "pass"; logged like the API's requests. */
+async function siteverify(req, res, state, query) {
+  const record = recordRequest(state, req, '/turnstile/v0/siteverify', query);
+  const text = await readBody(req, MAX_BODY_BYTES);
+  if (text === null) return send(res, errorReply(413));
+  record.body = text;
+  const form = new URLSearchParams(text);
+  const codes = [];
+  if (!form.get('secret')) codes.push('missing-input-secret');
+  if (!form.get('response')) codes.push('missing-input-response');
+  else if (!form.get('response').startsWith('pass')) codes.push('invalid-input-response');
+  return send(res, jsonReply(200, { success: codes.length === 0, 'error-codes': codes }));
 }
 
 function recordRequest(state, req, pathname, query) {

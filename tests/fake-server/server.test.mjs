@@ -235,6 +235,36 @@ test('demo starts pending with a 20 s estimate', async (t) => {
   assert.equal(body.task_info.estimated_time, 20);
 });
 
+test('timed2: pending with the seconds left for a tenth of 2 s, processing, completed at 2 s', async (t) => {
+  const server = await withServer(t);
+  const created = await getJson(`${server.url}/v1/videos/generations`, {
+    method: 'POST', body: JSON.stringify({ model: 'm', prompt: '[as:timed2] a cat' }),
+  });
+  const { id } = created.body;
+  assert.match(id, /^timed2-/);
+  assert.equal(created.body.task_info.estimated_time, 2);
+  const first = (await getJson(`${server.url}/v1/tasks/${id}`)).body;
+  assert.deepEqual([first.status, first.task_info.estimated_time], ['pending', 2]);
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  const middle = (await getJson(`${server.url}/v1/tasks/${id}`)).body;
+  assert.equal(middle.status, 'processing');
+  assert.ok(middle.progress >= 30 && middle.progress < 100, String(middle.progress));
+  await new Promise((resolve) => setTimeout(resolve, 1400));
+  const done = (await getJson(`${server.url}/v1/tasks/${id}`)).body;
+  assert.deepEqual([done.status, done.progress], ['completed', 100]);
+});
+
+test('turnstile siteverify fake: tokens starting with "pass" succeed, logged', async (t) => {
+  const server = await withServer(t);
+  const verify = (form) => getJson(`${server.url}/turnstile/v0/siteverify`, { method: 'POST', body: new URLSearchParams(form) });
+  assert.deepEqual((await verify({ secret: 's', response: 'pass-1', remoteip: '10.0.0.1' })).body, { success: true, 'error-codes': [] });
+  assert.deepEqual((await verify({ secret: 's', response: 'nope' })).body, { success: false, 'error-codes': ['invalid-input-response'] });
+  assert.deepEqual((await verify({ response: 'pass-1' })).body.success, false);
+  const log = server.requests().filter((r) => r.path === '/turnstile/v0/siteverify');
+  assert.equal(log.length, 3);
+  assert.equal(new URLSearchParams(log[0].body).get('remoteip'), '10.0.0.1');
+});
+
 test('hang: close() ends the hanging request and returns promptly', async (t) => {
   const server = await withServer(t);
   const pending = fetch(`${server.url}/v1/tasks/hang-1`);
