@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The example Cloudflare Worker (examples/worker) inside workerd, against the fake EvoLink server.
 # Packs pkg/ and installs the tarball (only it, offline) into a fresh copy of the example under
-# tests/artifacts/worker, bundles src/index.mjs with esbuild as Wrangler would (conditions
-# workerd,worker,browser; the .wasm and cloudflare:* left as separate modules), serves it with
-# `workerd serve workerd.capnp` twice — with the TASKS Durable Object binding and without it
-# (memory fallback) — on free loopback ports, and drives both over HTTP with worker.test.mjs
-# (node:test). Prints "worker: N passed, M failed" last; exits non-zero on any failure.
+# tests/artifacts/worker, bundles it with the real `wrangler deploy --dry-run --outdir dist` (as
+# users deploy it; no account, no network: metrics, error reports and the update check are off),
+# serves that output with `workerd serve workerd.capnp` — one socket per configuration (see the
+# config) on free loopback ports — and drives them over HTTP with worker.test.mjs (node:test).
+# Prints "worker: N passed, M failed" last; exits non-zero on any failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/tests/worker
@@ -34,12 +34,16 @@ tarball=$(timeout 60 npm pack "$ROOT/pkg" --pack-destination . --silent)
 timeout 60 npm install --offline --no-audit --no-fund --loglevel=error "./$tarball"
 cp "$HERE/worker.test.mjs" "$HERE/workerd.capnp" .
 
-echo "--> bundling src/index.mjs as Wrangler would"
-timeout 60 "$BIN/esbuild" src/index.mjs --bundle --format=esm --platform=neutral \
-  --main-fields=module,main --conditions=workerd,worker,browser \
-  --external:'*.wasm' --external:'cloudflare:*' --outfile=dist/worker.mjs --log-level=warning
-grep -qE 'from ?"\./evolink_tasks\.wasm"' dist/worker.mjs \
-  || { echo "the bundle does not import ./evolink_tasks.wasm: esbuild did not pick workerd.mjs" >&2; exit 1; }
+echo "--> bundling with wrangler deploy --dry-run"
+WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false WRANGLER_HIDE_BANNER=true \
+  XDG_CONFIG_HOME=$SCRATCH/.config WRANGLER_LOG_PATH=$SCRATCH/logs/wrangler.log \
+  timeout 120 "$BIN/wrangler" deploy --dry-run --outdir dist > logs/wrangler.out 2>&1 \
+  || { cat logs/wrangler.out >&2; exit 1; }
+wasm=$(cd dist && ls -- *.wasm)
+[[ $(wc -l <<< "$wasm") == 1 && -n $wasm ]] || { echo "wrangler's output has not one .wasm: $wasm" >&2; exit 1; }
+grep -qF "from \"./$wasm\"" dist/index.js \
+  || { echo "dist/index.js does not import ./$wasm: wrangler did not pick the workerd entry" >&2; exit 1; }
+sed -i "s/WASM_MODULE/$wasm/g" workerd.capnp
 
 pids=()
 cleanup() {
@@ -58,35 +62,49 @@ pids+=("$FAKE_PID")
 ((started)) || exit 1
 
 echo "--> starting workerd"
-read -r port_do port_memory < <(node -e '
+SOCKETS=(main alarms fast limits turnstile nokey nocaller)
+read -r -a ports < <(node -e '
   const net = require("net");
   const free = () => new Promise((ok) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => ok(port)); }); });
-  Promise.all([free(), free()]).then((p) => console.log(p.join(" ")));')
-KEY="sk-test-$(node -e 'console.log(require("crypto").randomBytes(12).toString("hex"))')"
-EVOLINK_API_KEY=$KEY EVOLINK_BASE_URL=$BASE "$BIN/workerd" serve workerd.capnp \
-  --socket-addr "do=127.0.0.1:$port_do" --socket-addr "memory=127.0.0.1:$port_memory" \
-  > logs/workerd.log 2>&1 &
+  Promise.all(Array.from({ length: Number(process.argv[1]) }, free)).then((p) => console.log(p.join(" ")));' "${#SOCKETS[@]}")
+random() { node -e 'console.log(require("crypto").randomBytes(12).toString("hex"))'; }
+KEY="sk-test-$(random)"
+SERVER_TOKEN="server-token-$(random)"
+CALLBACK_SECRET="callback-secret-$(random)"
+mkdir -p do-storage
+args=(--directory-path "do-storage=$SCRATCH/do-storage")
+urls=()
+for i in "${!SOCKETS[@]}"; do
+  args+=(--socket-addr "${SOCKETS[i]}=127.0.0.1:${ports[i]}")
+  urls+=("WORKER_${SOCKETS[i]^^}=http://127.0.0.1:${ports[i]}")
+done
+EVOLINK_API_KEY=$KEY EVOLINK_BASE_URL=$BASE SERVER_TOKEN=$SERVER_TOKEN CALLBACK_SECRET=$CALLBACK_SECRET \
+  TURNSTILE_VERIFY_URL=$BASE/turnstile/v0/siteverify \
+  "$BIN/workerd" serve workerd.capnp "${args[@]}" > logs/workerd.log 2>&1 &
 pids+=($!)
 up=0
 for _ in $(seq 200); do
   kill -0 "${pids[1]}" 2>/dev/null || break
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port_do") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$port_memory") 2>/dev/null; then
-    up=1; break
-  fi
+  up=1
+  for port in "${ports[@]}"; do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { up=0; break; }
+  done
+  ((up)) && break
   sleep 0.1
 done
 ((up)) || { echo "workerd did not start" >&2; cat logs/workerd.log >&2; exit 1; }
-echo "    fake server $BASE, worker with TASKS :$port_do, without :$port_memory"
+echo "    fake server $BASE, worker sockets: ${urls[*]}"
 
 echo "--> driving the worker"
 set +e
-BASE=$BASE KEY=$KEY WORKERD_LOG=$SCRATCH/logs/workerd.log \
-  WORKER_DO=http://127.0.0.1:$port_do WORKER_MEMORY=http://127.0.0.1:$port_memory \
-  timeout -k 5 120 node --test --test-reporter=tap --unhandled-rejections=strict worker.test.mjs \
+env BASE="$BASE" KEY="$KEY" SERVER_TOKEN="$SERVER_TOKEN" CALLBACK_SECRET="$CALLBACK_SECRET" \
+  WORKERD_LOG="$SCRATCH/logs/workerd.log" REPORT="$SCRATCH/logs/report.txt" "${urls[@]}" \
+  timeout -k 5 300 node --test --test-reporter=tap --unhandled-rejections=strict worker.test.mjs \
   > logs/test.log 2>&1
 rc=$?
 set -e
 grep -E '^(not ok|# (tests|pass|fail|duration_ms)) ' logs/test.log || true
+if [[ -f logs/report.txt ]]; then cat logs/report.txt; fi
 if grep -q '^not ok' logs/test.log; then
   echo "--- failures (logs/test.log)"; grep -A25 '^ *not ok' logs/test.log | head -150
 fi

@@ -1,55 +1,194 @@
-# workerd config for tests/worker/run.sh: the example worker, bundled as Wrangler would
-# (dist/worker.mjs + the package's wasm as a separate `wasm` module), served twice:
-#   socket "do":     with the TASKS Durable Object binding (class TaskStore, in-memory storage)
-#   socket "memory": without it, so the worker falls back to its in-memory Map; it also has a
-#                    poll interval of 250 ms and one allowed CORS origin
-# Both read EVOLINK_API_KEY and EVOLINK_BASE_URL (the fake server) from the environment and may
-# reach loopback. X-Forwarded-Proto is honoured so a test can make the worker see an https URL.
-# The socket addresses are given on the command line (--socket-addr do=… --socket-addr memory=…).
+# workerd config for tests/worker/run.sh: the example worker as `wrangler deploy --dry-run` bundled
+# it (dist/index.js + the package's wasm under the hashed name Wrangler gave it; run.sh writes that
+# name over WASM_MODULE), served with different settings, one socket each:
+#   main      every setting (two page origins, SERVER_TOKEN, CALLBACK_SECRET), CREATES_PER_MINUTE
+#             unset (the default 5), GET /tasks/:id polls at most every 250 ms, alarms every hour
+#             (so they never fire during the suite: the route tests count GETs exactly)
+#   alarms    the package's default pace (no ALARM_* vars); GET /tasks/:id never polls; high limits
+#   fast      alarms every 100–300 ms, stopped after 4 s; GET /tasks/:id never polls; high limits
+#   limits    no CREATES_* vars: the defaults 5 per minute per address and 200 per day
+#   turnstile main's settings plus TURNSTILE_SECRET, verified by the fake server
+#   nokey     no EVOLINK_API_KEY
+#   nocaller  neither ALLOWED_ORIGINS nor SERVER_TOKEN
+# Secrets and the fake server's URLs come from the environment. Each service has its own Durable
+# Object namespaces (TaskStore, CreateLimits), stored on disk (run.sh gives the directory with
+# --directory-path do-storage=…): in-memory storage is dropped when workerd evicts an idle object,
+# alarms and all, which a deployed Durable Object's is not. All may reach loopback.
+# X-Forwarded-Proto is honoured so a test can make the worker see an https URL.
 # compatibilityDate must equal the one in examples/worker/wrangler.toml (run.sh checks it).
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
-    (name = "with-do", worker = .withDurableObject),
-    (name = "memory", worker = .memoryOnly),
+    (name = "main", worker = .main),
+    (name = "alarms", worker = .alarms),
+    (name = "fast", worker = .fast),
+    (name = "limits", worker = .limits),
+    (name = "turnstile", worker = .turnstile),
+    (name = "nokey", worker = .nokey),
+    (name = "nocaller", worker = .nocaller),
     (name = "net", network = (allow = ["public", "private", "local"])),
+    (name = "do-storage", disk = (path = "do-storage", writable = true)),
   ],
   sockets = [
-    (name = "do", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "with-do"),
-    (name = "memory", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "memory"),
+    (name = "main", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "main"),
+    (name = "alarms", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "alarms"),
+    (name = "fast", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "fast"),
+    (name = "limits", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "limits"),
+    (name = "turnstile", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "turnstile"),
+    (name = "nokey", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "nokey"),
+    (name = "nocaller", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "nocaller"),
   ],
 );
 
 const modules :List(Workerd.Worker.Module) = [
-  (name = "worker.mjs", esModule = embed "dist/worker.mjs"),
-  (name = "evolink_tasks.wasm", wasm = embed "node_modules/evolink-tasks/evolink_tasks.wasm"),
+  (name = "index.js", esModule = embed "dist/index.js"),
+  (name = "WASM_MODULE", wasm = embed "dist/WASM_MODULE"),
 ];
 
-const withDurableObject :Workerd.Worker = (
+const main :Workerd.Worker = (
   modules = .modules,
   compatibilityDate = "2025-09-01",
   bindings = [
     (name = "EVOLINK_API_KEY", fromEnvironment = "EVOLINK_API_KEY"),
     (name = "EVOLINK_BASE_URL", fromEnvironment = "EVOLINK_BASE_URL"),
-    (name = "MIN_POLL_INTERVAL_MS", text = "0"),
+    (name = "SERVER_TOKEN", fromEnvironment = "SERVER_TOKEN"),
+    (name = "CALLBACK_SECRET", fromEnvironment = "CALLBACK_SECRET"),
+    (name = "ALLOWED_ORIGINS", text = "https://app.example, https://other.example"),
+    (name = "CREATES_PER_DAY", text = "100000"),
+    (name = "MIN_POLL_INTERVAL_MS", text = "250"),
+    (name = "ALARM_MIN_INTERVAL_MS", text = "3600000"),
+    (name = "ALARM_MAX_INTERVAL_MS", text = "3600000"),
     (name = "TASKS", durableObjectNamespace = "TaskStore"),
+    (name = "LIMITS", durableObjectNamespace = "CreateLimits"),
   ],
   durableObjectNamespaces = [
-    (className = "TaskStore", uniqueKey = "evolink-tasks-worker-TaskStore", enableSql = true),
+    (className = "TaskStore", uniqueKey = "main-TaskStore", enableSql = true),
+    (className = "CreateLimits", uniqueKey = "main-CreateLimits", enableSql = true),
   ],
-  durableObjectStorage = (inMemory = void),
+  durableObjectStorage = (localDisk = "do-storage"),
   globalOutbound = "net",
 );
 
-const memoryOnly :Workerd.Worker = (
+const alarms :Workerd.Worker = (
   modules = .modules,
   compatibilityDate = "2025-09-01",
   bindings = [
     (name = "EVOLINK_API_KEY", fromEnvironment = "EVOLINK_API_KEY"),
     (name = "EVOLINK_BASE_URL", fromEnvironment = "EVOLINK_BASE_URL"),
-    (name = "MIN_POLL_INTERVAL_MS", text = "250"),
-    (name = "ALLOWED_ORIGIN", text = "https://app.example"),
+    (name = "SERVER_TOKEN", fromEnvironment = "SERVER_TOKEN"),
+    (name = "CALLBACK_SECRET", fromEnvironment = "CALLBACK_SECRET"),
+    (name = "CREATES_PER_MINUTE", text = "100000"),
+    (name = "CREATES_PER_DAY", text = "100000"),
+    (name = "MIN_POLL_INTERVAL_MS", text = "86400000"),
+    (name = "TASKS", durableObjectNamespace = "TaskStore"),
+    (name = "LIMITS", durableObjectNamespace = "CreateLimits"),
   ],
+  durableObjectNamespaces = [
+    (className = "TaskStore", uniqueKey = "alarms-TaskStore", enableSql = true),
+    (className = "CreateLimits", uniqueKey = "alarms-CreateLimits", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "do-storage"),
+  globalOutbound = "net",
+);
+
+const fast :Workerd.Worker = (
+  modules = .modules,
+  compatibilityDate = "2025-09-01",
+  bindings = [
+    (name = "EVOLINK_API_KEY", fromEnvironment = "EVOLINK_API_KEY"),
+    (name = "EVOLINK_BASE_URL", fromEnvironment = "EVOLINK_BASE_URL"),
+    (name = "SERVER_TOKEN", fromEnvironment = "SERVER_TOKEN"),
+    (name = "CALLBACK_SECRET", fromEnvironment = "CALLBACK_SECRET"),
+    (name = "CREATES_PER_MINUTE", text = "100000"),
+    (name = "CREATES_PER_DAY", text = "100000"),
+    (name = "MIN_POLL_INTERVAL_MS", text = "86400000"),
+    (name = "ALARM_MIN_INTERVAL_MS", text = "100"),
+    (name = "ALARM_MAX_INTERVAL_MS", text = "300"),
+    (name = "ALARM_MAX_AGE_MS", text = "4000"),
+    (name = "TASKS", durableObjectNamespace = "TaskStore"),
+    (name = "LIMITS", durableObjectNamespace = "CreateLimits"),
+  ],
+  durableObjectNamespaces = [
+    (className = "TaskStore", uniqueKey = "fast-TaskStore", enableSql = true),
+    (className = "CreateLimits", uniqueKey = "fast-CreateLimits", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "do-storage"),
+  globalOutbound = "net",
+);
+
+const limits :Workerd.Worker = (
+  modules = .modules,
+  compatibilityDate = "2025-09-01",
+  bindings = [
+    (name = "EVOLINK_API_KEY", fromEnvironment = "EVOLINK_API_KEY"),
+    (name = "EVOLINK_BASE_URL", fromEnvironment = "EVOLINK_BASE_URL"),
+    (name = "SERVER_TOKEN", fromEnvironment = "SERVER_TOKEN"),
+    (name = "TASKS", durableObjectNamespace = "TaskStore"),
+    (name = "LIMITS", durableObjectNamespace = "CreateLimits"),
+  ],
+  durableObjectNamespaces = [
+    (className = "TaskStore", uniqueKey = "limits-TaskStore", enableSql = true),
+    (className = "CreateLimits", uniqueKey = "limits-CreateLimits", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "do-storage"),
+  globalOutbound = "net",
+);
+
+const turnstile :Workerd.Worker = (
+  modules = .modules,
+  compatibilityDate = "2025-09-01",
+  bindings = [
+    (name = "EVOLINK_API_KEY", fromEnvironment = "EVOLINK_API_KEY"),
+    (name = "EVOLINK_BASE_URL", fromEnvironment = "EVOLINK_BASE_URL"),
+    (name = "SERVER_TOKEN", fromEnvironment = "SERVER_TOKEN"),
+    (name = "ALLOWED_ORIGINS", text = "https://app.example"),
+    (name = "CREATES_PER_MINUTE", text = "100000"),
+    (name = "TURNSTILE_SECRET", text = "turnstile-secret-for-tests"),
+    (name = "TURNSTILE_VERIFY_URL", fromEnvironment = "TURNSTILE_VERIFY_URL"),
+    (name = "TASKS", durableObjectNamespace = "TaskStore"),
+    (name = "LIMITS", durableObjectNamespace = "CreateLimits"),
+  ],
+  durableObjectNamespaces = [
+    (className = "TaskStore", uniqueKey = "turnstile-TaskStore", enableSql = true),
+    (className = "CreateLimits", uniqueKey = "turnstile-CreateLimits", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "do-storage"),
+  globalOutbound = "net",
+);
+
+const nokey :Workerd.Worker = (
+  modules = .modules,
+  compatibilityDate = "2025-09-01",
+  bindings = [
+    (name = "EVOLINK_BASE_URL", fromEnvironment = "EVOLINK_BASE_URL"),
+    (name = "SERVER_TOKEN", fromEnvironment = "SERVER_TOKEN"),
+    (name = "ALLOWED_ORIGINS", text = "https://app.example"),
+    (name = "TASKS", durableObjectNamespace = "TaskStore"),
+    (name = "LIMITS", durableObjectNamespace = "CreateLimits"),
+  ],
+  durableObjectNamespaces = [
+    (className = "TaskStore", uniqueKey = "nokey-TaskStore", enableSql = true),
+    (className = "CreateLimits", uniqueKey = "nokey-CreateLimits", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "do-storage"),
+  globalOutbound = "net",
+);
+
+const nocaller :Workerd.Worker = (
+  modules = .modules,
+  compatibilityDate = "2025-09-01",
+  bindings = [
+    (name = "EVOLINK_API_KEY", fromEnvironment = "EVOLINK_API_KEY"),
+    (name = "EVOLINK_BASE_URL", fromEnvironment = "EVOLINK_BASE_URL"),
+    (name = "ALLOWED_ORIGINS", text = ""),
+    (name = "TASKS", durableObjectNamespace = "TaskStore"),
+    (name = "LIMITS", durableObjectNamespace = "CreateLimits"),
+  ],
+  durableObjectNamespaces = [
+    (className = "TaskStore", uniqueKey = "nocaller-TaskStore", enableSql = true),
+    (className = "CreateLimits", uniqueKey = "nocaller-CreateLimits", enableSql = true),
+  ],
+  durableObjectStorage = (localDisk = "do-storage"),
   globalOutbound = "net",
 );

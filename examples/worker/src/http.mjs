@@ -23,17 +23,18 @@ export function errorResponse(e) {
   return json({ error: { code: e.code, message: e.message } }, e.status, e.headers);
 }
 
-/** `response` with the CORS headers for `origin` (`*` or one origin such as `https://app.example`). */
-export function withCors(response, origin) {
+/** `response` with the CORS headers for the request's `origin` when it is one of `allowed`. */
+export function withCors(response, origin, allowed) {
   const out = new Response(response.body, response); // a copy: fetched headers are immutable
+  out.headers.append('vary', 'Origin');
+  if (origin === null || !allowed.includes(origin)) return out;
   out.headers.set('access-control-allow-origin', origin);
   out.headers.set('access-control-expose-headers', 'x-task-source, retry-after, location');
-  if (origin !== '*') out.headers.append('vary', 'Origin');
   return out;
 }
 
-/** The answer to a CORS preflight. */
-export function preflight(origin) {
+/** The answer to a CORS preflight (no CORS headers for an origin not allowed). */
+export function preflight(origin, allowed) {
   return withCors(new Response(null, {
     status: 204,
     headers: {
@@ -41,7 +42,7 @@ export function preflight(origin) {
       'access-control-allow-headers': 'content-type',
       'access-control-max-age': '86400',
     },
-  }), origin);
+  }), origin, allowed);
 }
 
 /** The body as text, at most `limit` bytes (else a 413), read as it streams in. */

@@ -1,16 +1,22 @@
 // A Cloudflare Worker that holds the EvoLink API key and gives a web page what it needs to run
 // video tasks without ever seeing the key. Routes (see README.md):
 //
-//   POST /tasks          create a video task from the page's parameters → 201 { id, status }
-//   GET  /tasks/:id      the task: as recorded if it has ended, else polled once and recorded
-//   POST /callback       EvoLink's webhook: confirmed with one GET, then recorded; idempotent
+//   POST /tasks          create a video task → 201 { id, status }; only for listed page origins
+//                        (ALLOWED_ORIGINS) or servers with SERVER_TOKEN, within the create limits,
+//                        with a Turnstile token when TURNSTILE_SECRET is set
+//   GET  /tasks/:id      the task as recorded (its Durable Object's alarms keep polling it until it
+//                        ends); polled first if it still runs and nobody asked for a while
+//   POST /callback       EvoLink's webhook, with the task's token: confirmed with one GET; idempotent
 //   GET  /v1/tasks/:id   the API's task query with the key added, for tasks created here, so a page
 //                        can use `new EvoLinkClient({ baseUrl: '<this worker>' }).waitForTask(id)`
-//   GET  /               which store is in use
-import { ApiError, EvoLinkClient, EvoLinkError, parseTaskCallback } from 'evolink-tasks';
+//   GET  /               health
+import { parseTaskCallback } from 'evolink-tasks';
+import { callerAddress, checkCaller, checkTurnstile, newCallbackToken, takeCreate, verifyCallbackToken } from './guard.mjs';
 import { HttpError, errorResponse, json, preflight, readJson, readText, withCors } from './http.mjs';
-import { isTerminal, storeKind, taskRecord } from './store.mjs';
+import { allowedOrigins, createSettings, newClient, upstreamError } from './settings.mjs';
+import { taskStub } from './store.mjs';
 
+export { CreateLimits } from './guard.mjs';
 export { TaskStore } from './store.mjs';
 
 /** The parameters a page may choose; everything else in its body is dropped. */
@@ -19,35 +25,40 @@ const PARAMS = ['model', 'prompt', 'duration', 'quality', 'aspect_ratio', 'gener
 const DEFAULT_MODEL = 'seedance-2.0-text-to-video';
 const MAX_PARAMS_BYTES = 16 * 1024;
 const MAX_CALLBACK_BYTES = 1024 * 1024;
-const CONFIRM_TIMEOUT_MS = 8000; // EvoLink waits 10 s for the webhook's answer
 const PROXY_TIMEOUT_MS = 30_000;
 const TASK_ID = /^(?!\.\.?$)[A-Za-z0-9._:-]{1,256}$/; // what the client accepts
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
-    const origin = env.ALLOWED_ORIGIN || '*';
     let response;
     try {
-      response = await route(request, env, url, origin);
+      response = await route(request, env, url);
     } catch (e) {
       if (!(e instanceof HttpError)) console.error('internal error:', e?.name, e?.message);
       response = errorResponse(e instanceof HttpError ? e : new HttpError(500, 'internal_error', 'Internal error'));
     }
-    return url.pathname === '/callback' ? response : withCors(response, origin);
+    if (url.pathname === '/callback') return response;
+    let origins = [];
+    try {
+      origins = allowedOrigins(env);
+    } catch {}
+    return withCors(response, request.headers.get('origin'), origins);
   },
 };
 
-async function route(request, env, url, origin) {
+async function route(request, env, url) {
   const { pathname } = url;
-  if (request.method === 'OPTIONS' && pathname !== '/callback') return preflight(origin);
+  if (request.method === 'OPTIONS' && pathname !== '/callback') {
+    return preflight(request.headers.get('origin'), allowedOrigins(env));
+  }
   if (pathname === '/tasks') return allow(request, 'POST') && createTask(request, env, url);
-  if (pathname === '/callback') return allow(request, 'POST') && receiveCallback(request, env);
+  if (pathname === '/callback') return allow(request, 'POST') && receiveCallback(request, env, url);
   let m = /^\/tasks\/([^/]+)$/.exec(pathname);
   if (m) return allow(request, 'GET') && showTask(env, taskId(m[1]));
   m = /^\/v1\/tasks\/([^/]+)$/.exec(pathname);
   if (m) return allow(request, 'GET') && proxyTask(env, taskId(m[1]));
-  if (pathname === '/') return allow(request, 'GET') && json({ service: 'evolink-tasks worker', store: storeKind(env) });
+  if (pathname === '/') return allow(request, 'GET') && json({ service: 'evolink-tasks worker' });
   throw new HttpError(404, 'not_found', `No route for ${pathname}`);
 }
 
@@ -66,33 +77,57 @@ function taskId(segment) {
   return id;
 }
 
-// POST /tasks: the page's parameters, checked by the client, with this worker's callback URL.
+/** The answer of a TaskStore call: { task, source } or { error } (thrown). */
+function stored(answer) {
+  if (answer.error) throw new HttpError(answer.error.status, answer.error.code, answer.error.message);
+  return answer;
+}
+
+// POST /tasks: settings, caller, body, Turnstile, limits, then the create with this worker's
+// callback URL (carrying the task's token), recorded in the task's Durable Object.
 async function createTask(request, env, url) {
+  const settings = createSettings(env);
+  const caller = checkCaller(request, settings);
   const body = await readJson(request, MAX_PARAMS_BYTES);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError(400, 'invalid_params', 'The body must be a JSON object of video parameters');
   }
+  const address = callerAddress(request);
+  if (settings.turnstileSecret && caller === 'page') await checkTurnstile(body['cf-turnstile-response'], address, settings);
+  await takeCreate(env, address, settings);
   const params = { model: DEFAULT_MODEL };
   for (const name of PARAMS) if (body[name] !== undefined) params[name] = body[name];
-  const callback = callbackUrl(url);
-  if (callback) params.callback_url = callback;
-  const task = await upstream(() => client(env).createVideo(params));
-  await taskRecord(env, task.id).create(task);
+  let nonce;
+  if (settings.callbackSecret && reachable(url)) {
+    const callback = await newCallbackToken(settings.callbackSecret);
+    nonce = callback.nonce;
+    params.callback_url = `${url.origin}/callback?token=${callback.token}`;
+  }
+  let task;
+  try {
+    task = await newClient(env).createVideo(params);
+  } catch (e) {
+    throw upstreamError(e);
+  }
+  await taskStub(env, task.id).create(task, nonce);
   return json({ id: task.id, status: task.status }, 201, { location: `/tasks/${encodeURIComponent(task.id)}` });
 }
 
-/** `https://<this host>/callback` when EvoLink can reach it: https and a public DNS name. On
- * `wrangler dev` (http://localhost) there is none, and polling through GET /tasks/:id covers it. */
-function callbackUrl(url) {
+/** Whether EvoLink can call this URL back: https and a public DNS name. On `wrangler dev`
+ * (http://localhost) it cannot, and the alarms cover it. */
+function reachable(url) {
   const host = url.hostname;
   const local = host === 'localhost' || /\.(localhost|local|internal)$/.test(host)
     || /^[\d.]+$/.test(host) || host.startsWith('['); // IP literals: not how a worker is reached
-  return url.protocol === 'https:' && !local ? `${url.origin}/callback` : undefined;
+  return url.protocol === 'https:' && !local;
 }
 
-// POST /callback: unsigned, so only a hint. Checked, limited to tasks created here, confirmed
-// with one GET, recorded. A repeat for a task already ended (EvoLink retries) is answered at once.
-async function receiveCallback(request, env) {
+// POST /callback?token=…: the token first (403 before anything is read, fetched or recorded),
+// then the body, then the task's Durable Object confirms it with one GET and records it. A repeat
+// for a task already ended (EvoLink retries) is answered at once.
+async function receiveCallback(request, env, url) {
+  const nonce = await verifyCallbackToken(env.CALLBACK_SECRET, url.searchParams.get('token'));
+  if (!nonce) throw new HttpError(403, 'invalid_callback_token', 'The callback has no valid token');
   const text = await readText(request, MAX_CALLBACK_BYTES);
   let hint;
   try {
@@ -104,39 +139,23 @@ async function receiveCallback(request, env) {
   if (typeof hint.id !== 'string' || !TASK_ID.test(hint.id)) {
     throw new HttpError(400, 'invalid_callback', 'The callback has no valid task id');
   }
-  const record = taskRecord(env, hint.id);
-  const known = await record.read();
-  if (!known) throw new HttpError(404, 'unknown_task', 'This worker did not create that task');
-  if (isTerminal(known.task)) return json({ id: hint.id, status: known.task.status });
-  const signal = AbortSignal.timeout(CONFIRM_TIMEOUT_MS);
-  const task = await upstream(() => client(env).confirmCallback(text, { signal }));
-  if (task.id !== hint.id) throw new HttpError(502, 'upstream_mismatch', 'EvoLink answered another task');
-  const updated = await record.update(task, 'callback');
-  return json({ id: hint.id, status: updated.task.status });
+  const { task } = stored(await taskStub(env, hint.id).callback(nonce, text));
+  return json({ id: hint.id, status: task.status });
 }
 
-// GET /tasks/:id: an ended task as recorded; otherwise one poll (at most one per
-// MIN_POLL_INTERVAL_MS, default 2000) — the fallback when no callback arrives.
+// GET /tasks/:id: the record (polled first when it is older than MIN_POLL_INTERVAL_MS).
 async function showTask(env, id) {
-  const record = taskRecord(env, id);
-  let current = await record.read();
-  if (!current) throw new HttpError(404, 'unknown_task', 'No task with that id was created here');
-  const configured = parseInt(env.MIN_POLL_INTERVAL_MS, 10);
-  const minInterval = configured >= 0 ? configured : 2000; // unset or not a number: the default
-  if (!isTerminal(current.task) && Date.now() - current.checkedAt >= minInterval) {
-    const task = await upstream(() => client(env).getTask(id));
-    current = await record.update(task, 'poll');
-  }
-  return json(current.task, 200, { 'x-task-source': current.source });
+  const { task, source } = stored(await taskStub(env, id).show());
+  return json(task, 200, { 'x-task-source': source });
 }
 
 // GET /v1/tasks/:id: EvoLink's answer as it is (status, body, Retry-After), the key added.
 // Only for tasks created here: this is not an open proxy to the API.
 async function proxyTask(env, id) {
-  if (!(await taskRecord(env, id).read())) {
+  if (!(await taskStub(env, id).read())) {
     throw new HttpError(404, 'unknown_task', 'No task with that id was created here');
   }
-  const base = client(env).baseUrl.replace(/\/+$/, '');
+  const base = newClient(env).baseUrl.replace(/\/+$/, '');
   let answer;
   try {
     answer = await fetch(`${base}/v1/tasks/${encodeURIComponent(id)}`, {
@@ -149,38 +168,4 @@ async function proxyTask(env, id) {
   const headers = { 'content-type': answer.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-store' };
   if (answer.headers.has('retry-after')) headers['retry-after'] = answer.headers.get('retry-after');
   return new Response(answer.body, { status: answer.status, headers });
-}
-
-let cached = {};
-
-/** One client per isolate (rebuilt if the key or base URL changes). */
-function client(env) {
-  const apiKey = env.EVOLINK_API_KEY;
-  const baseUrl = env.EVOLINK_BASE_URL || undefined;
-  if (!apiKey) throw new HttpError(500, 'not_configured', 'EVOLINK_API_KEY is not set (wrangler secret put EVOLINK_API_KEY)');
-  if (cached.apiKey !== apiKey || cached.baseUrl !== baseUrl) {
-    try {
-      cached = { apiKey, baseUrl, client: new EvoLinkClient({ apiKey, baseUrl }) };
-    } catch (e) {
-      throw new HttpError(500, 'not_configured', `EVOLINK_BASE_URL: ${e.message}`);
-    }
-  }
-  return cached.client;
-}
-
-/** Runs a client call, turning its errors into answers: bad parameters 400, the API's refusal of
- * the input 400, a timeout 504, anything else from the API or the network 502. */
-async function upstream(call) {
-  try {
-    return await call();
-  } catch (e) {
-    if (e instanceof TypeError || e instanceof RangeError) throw new HttpError(400, 'invalid_params', e.message);
-    if (e instanceof ApiError && [400, 413, 422].includes(e.status)) throw new HttpError(400, e.code, e.message);
-    if (e instanceof EvoLinkError) {
-      console.error('EvoLink:', e.name, e.code);
-      throw new HttpError(502, e.code, `EvoLink: ${e.message}`);
-    }
-    if (e?.name === 'TimeoutError') throw new HttpError(504, 'upstream_timeout', 'EvoLink did not answer in time');
-    throw e;
-  }
 }

@@ -1,68 +1,170 @@
-// Where the worker records the tasks it created: one Durable Object per task (binding `TASKS`),
-// or, without the binding (a quick local run), a Map in this isolate's memory.
+// TaskStore: the Durable Object of one task (binding `TASKS`, named by the task id). It records
+// what this worker created and what it learnt since, and it is the only place that asks EvoLink
+// about its task: its alarm polls at the package's adaptive pace (`planPoll`) until the task
+// ends, GET /tasks/:id may poll sooner, and a callback is confirmed here.
 //
-// A record is { task, source, checkedAt }: the task as EvoLink last answered it, where that answer
-// came from ('create', 'poll' or 'callback') and when (ms). Only tasks created through this worker
-// have a record; an update for any other id changes nothing. A terminal state (completed, failed,
-// cancelled) is final: a late or repeated observation never replaces it.
+// Storage (two keys):
+//   record  { task, source, checkedAt, callbackNonce? }  the task as EvoLink last answered it,
+//           where that answer came from ('create', 'alarm', 'poll', 'callback'), when (ms), and
+//           the nonce of the task's callback token. An ended task (completed, failed, cancelled)
+//           is final: a late or repeated observation never replaces it.
+//   watch   { since, pace, polls, failures, triedAt, stopped }  the alarm's state: creation time,
+//           planPoll's state as it returned it, GETs made, failures in a row, the last attempt,
+//           and why the alarms stopped (null while they run; also null once the task ended).
 import { DurableObject } from 'cloudflare:workers';
+import { ApiError, planPoll } from 'evolink-tasks';
+import { HttpError } from './http.mjs';
+import { newClient, pollSettings, upstreamError } from './settings.mjs';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const CONFIRM_TIMEOUT_MS = 8000; // EvoLink waits 10 s for the webhook's answer
+const MAX_RETRY_AFTER_MS = 3600_000;
 
 export const isTerminal = (task) => TERMINAL.has(task.status);
 
-function next(record, task, source) {
-  return isTerminal(record.task) ? record : { task, source, checkedAt: Date.now() };
+/** The Retry-After header in ms (seconds or an HTTP date), or null. */
+function retryAfterMs(value, now) {
+  if (value === null || value === undefined) return null;
+  const ms = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : null;
 }
 
-/** The Durable Object class behind the `TASKS` binding: one instance per task id. */
+/** An answer the worker turns into an error response (errors keep no class across RPC). */
+const failure = (e) => {
+  const h = upstreamError(e);
+  return { error: { status: h.status, code: h.code, message: h.message } };
+};
+
 export class TaskStore extends DurableObject {
+  #inflight = null; // the poll under way, shared by whoever asks meanwhile
+  #client = null;
+  #retryAfter = null; // Retry-After of the client's last answer
+
+  #api() {
+    this.#client ??= newClient(this.env, async (input, init) => {
+      const answer = await fetch(input, init);
+      this.#retryAfter = answer.headers.get('retry-after');
+      return answer;
+    });
+    return this.#client;
+  }
+
+  async #load() {
+    const got = await this.ctx.storage.get(['record', 'watch']);
+    return { record: got.get('record') ?? null, watch: got.get('watch') ?? null };
+  }
+
+  /** The record, or null if this worker did not create the task. */
   async read() {
     return (await this.ctx.storage.get('record')) ?? null;
   }
 
-  async create(task) {
-    const record = { task, source: 'create', checkedAt: Date.now() };
-    await this.ctx.storage.put('record', record);
-    return record;
+  /** Records a task just created and sets its first alarm. */
+  async create(task, callbackNonce) {
+    const now = Date.now();
+    const record = { task, source: 'create', checkedAt: now };
+    if (callbackNonce) record.callbackNonce = callbackNonce;
+    const watch = { since: now, pace: undefined, polls: 0, failures: 0, triedAt: 0, stopped: null };
+    const at = this.#plan(task, watch, now);
+    await this.ctx.storage.put({ record, watch });
+    if (at !== null) await this.ctx.storage.setAlarm(at);
+    return { task, source: record.source };
   }
 
-  /** Records a confirmed observation; null if this task was not created here. */
-  async update(task, source) {
-    const record = await this.read(); // no other call runs in between (input gate)
-    if (!record) return null;
-    const updated = next(record, task, source);
-    if (updated !== record) await this.ctx.storage.put('record', updated);
-    return updated;
+  /** GET /tasks/:id: the record, polled first when the task runs and nobody asked for a while. */
+  async show() {
+    const { record, watch } = await this.#load();
+    if (!record) return { error: { status: 404, code: 'unknown_task', message: 'No task with that id was created here' } };
+    const { showIntervalMs } = pollSettings(this.env);
+    const last = Math.max(record.checkedAt, watch?.triedAt ?? 0);
+    if (isTerminal(record.task) || Date.now() - last < showIntervalMs) return { task: record.task, source: record.source };
+    return this.#poll('poll');
+  }
+
+  /** POST /callback with a valid token whose nonce is `nonce`: confirmed with one GET, recorded. */
+  async callback(nonce, text) {
+    const record = await this.read();
+    if (!record || record.callbackNonce !== nonce) {
+      return { error: { status: 403, code: 'invalid_callback_token', message: 'The callback token is not this task’s' } };
+    }
+    if (isTerminal(record.task)) return { task: record.task, source: record.source };
+    const signal = AbortSignal.timeout(CONFIRM_TIMEOUT_MS);
+    return this.#poll('callback', (client) => client.confirmCallback(text, { signal }));
+  }
+
+  async alarm() {
+    const { record, watch } = await this.#load();
+    if (!record || !watch || isTerminal(record.task) || watch.stopped) return;
+    if (Date.now() - watch.since >= pollSettings(this.env).maxAgeMs) {
+      watch.stopped = 'max_age';
+      await this.ctx.storage.put('watch', watch);
+      return;
+    }
+    await this.#poll('alarm');
+  }
+
+  /** One GET of the task (or the confirmation of a callback), recorded, and the next alarm set. */
+  #poll(source, ask = (client, id) => client.getTask(id)) {
+    this.#inflight ??= this.#pollOnce(source, ask).finally(() => {
+      this.#inflight = null;
+    });
+    return this.#inflight;
+  }
+
+  async #pollOnce(source, ask) {
+    const loaded = await this.#load();
+    const { record } = loaded;
+    const watch = loaded.watch ?? { since: record.checkedAt, pace: undefined, polls: 0, failures: 0, triedAt: 0, stopped: null };
+    const id = record.task.id;
+    let task;
+    const started = Date.now();
+    try {
+      task = await ask(this.#api(), id);
+      if (task?.id !== id) throw new HttpError(502, 'upstream_mismatch', 'EvoLink answered another task');
+    } catch (e) {
+      await this.#failed(e, watch, started);
+      return failure(e);
+    }
+    const now = Date.now();
+    Object.assign(watch, { polls: watch.polls + 1, failures: 0, triedAt: now });
+    const updated = isTerminal(record.task) ? record : { ...record, task, source, checkedAt: now };
+    const at = isTerminal(updated.task) ? null : this.#plan(updated.task, watch, now);
+    await this.ctx.storage.put({ record: updated, watch });
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
+    return { task: updated.task, source: updated.source };
+  }
+
+  /** After a failed GET: stop on a refusal (401, 403, 404, other 4xx), wait out a 429 (its
+   * Retry-After, else a backoff), back off on anything else (5xx, network, bad answers). */
+  async #failed(e, watch, now) {
+    const { backoffMs: [min, max] } = pollSettings(this.env);
+    watch.polls += 1;
+    watch.triedAt = now;
+    let at = null;
+    if (e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 408 && e.status !== 429) {
+      watch.stopped = `http_${e.status}`;
+    } else {
+      watch.failures += 1;
+      const backoff = Math.min(max, min * 2 ** Math.min(watch.failures - 1, 20)) * (0.75 + Math.random() * 0.5);
+      const hinted = e instanceof ApiError && e.status === 429 ? retryAfterMs(this.#retryAfter, now) : null;
+      at = now + Math.round(hinted ?? backoff);
+    }
+    await this.ctx.storage.put('watch', watch);
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
+  }
+
+  /** The time of the next poll from the package's pace (null when the task has ended). */
+  #plan(task, watch, now) {
+    const { delayMs, state } = planPoll(task, watch.pace, { nowMs: now, ...pollSettings(this.env).pace });
+    watch.pace = state;
+    return delayMs === null ? null : now + delayMs;
   }
 }
 
-const memory = new Map(); // task id → record; the oldest are dropped beyond MEMORY_LIMIT
-const MEMORY_LIMIT = 1000;
-
-/** The same three calls on the memory Map. */
-function memoryRecord(id) {
-  return {
-    read: async () => memory.get(id) ?? null,
-    async create(task) {
-      const record = { task, source: 'create', checkedAt: Date.now() };
-      memory.set(id, record);
-      if (memory.size > MEMORY_LIMIT) memory.delete(memory.keys().next().value);
-      return record;
-    },
-    async update(task, source) {
-      const record = memory.get(id);
-      if (!record) return null;
-      const updated = next(record, task, source);
-      memory.set(id, updated);
-      return updated;
-    },
-  };
+/** The Durable Object of task `id`. */
+export function taskStub(env, id) {
+  if (!env.TASKS) throw new HttpError(503, 'not_configured', 'The Durable Object binding TASKS is required (see wrangler.toml)');
+  return env.TASKS.get(env.TASKS.idFromName(id));
 }
-
-/** The record of task `id`: `read()`, `create(task)`, `update(task, source)`. */
-export function taskRecord(env, id) {
-  return env.TASKS ? env.TASKS.get(env.TASKS.idFromName(id)) : memoryRecord(id);
-}
-
-export const storeKind = (env) => (env.TASKS ? 'durable-object' : 'memory');
