@@ -5,6 +5,7 @@
 # users deploy it; no account, no network: metrics, error reports and the update check are off),
 # serves that output with `workerd serve workerd.capnp` — one socket per configuration (see the
 # config) on free loopback ports — and drives them over HTTP with worker.test.mjs (node:test).
+# Arguments go to `node --test` (e.g. --test-name-pattern=alarms to run some tests only).
 # Prints "worker: N passed, M failed" last; exits non-zero on any failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -99,7 +100,7 @@ echo "--> driving the worker"
 set +e
 env BASE="$BASE" KEY="$KEY" SERVER_TOKEN="$SERVER_TOKEN" CALLBACK_SECRET="$CALLBACK_SECRET" \
   WORKERD_LOG="$SCRATCH/logs/workerd.log" REPORT="$SCRATCH/logs/report.txt" "${urls[@]}" \
-  timeout -k 5 300 node --test --test-reporter=tap --unhandled-rejections=strict worker.test.mjs \
+  timeout -k 5 300 node --test --test-reporter=tap --unhandled-rejections=strict "$@" worker.test.mjs \
   > logs/test.log 2>&1
 rc=$?
 set -e
