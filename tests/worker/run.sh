@@ -15,6 +15,7 @@ BIN=$ROOT/node_modules/.bin
 SCRATCH=$ROOT/tests/artifacts/worker
 
 [[ -f $ROOT/pkg/evolink_tasks.wasm ]] || { echo "pkg/ is not built: run make pkg" >&2; exit 1; }
+[[ -x $BIN/wrangler ]] || { echo "wrangler is not installed: run make setup (npm ci)" >&2; exit 1; }
 date_of() { sed -n 's/^ *compatibility_\?[dD]ate *= *"\([0-9-]*\)".*/\1/p' "$1" | sort -u; }
 if [[ $(date_of "$EXAMPLE/wrangler.toml") != "$(date_of "$HERE/workerd.capnp")" ]]; then
   echo "the compatibility dates of wrangler.toml and workerd.capnp differ" >&2; exit 1

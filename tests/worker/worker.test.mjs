@@ -615,7 +615,7 @@ describe('1,000 tasks created, nobody watching, no callbacks: all recorded as en
       counts.push(times.length);
       // The last GET saw it completed (at or after TIMED_S), the one before did not: no GET after the end.
       assert.ok(times.at(-1) - created >= TIMED_S * 1000, `${id}: last GET ${times.at(-1) - created} ms`);
-      if (times.length > 1) assert.ok(times.at(-2) - created < TIMED_S * 1000 + 50, `${id}: GETs after the end`);
+      if (times.length > 1) assert.ok(times.at(-2) - created < TIMED_S * 1000 + 500, `${id}: GETs after the end`);
     }
     const mean = counts.reduce((a, b) => a + b, 0) / N;
     const fixed = await fixedLoop;
