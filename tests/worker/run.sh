@@ -64,7 +64,7 @@ pids+=("$FAKE_PID")
 ((started)) || exit 1
 
 echo "--> starting workerd"
-SOCKETS=(main alarms fast limits turnstile nokey nocaller)
+SOCKETS=(main twin alarms fast limits turnstile nokey nocaller)
 read -r -a ports < <(node -e '
   const net = require("net");
   const free = () => new Promise((ok) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => ok(port)); }); });

@@ -2,7 +2,7 @@
 // workerd, driven over HTTP; started by run.sh, which sets BASE (the fake EvoLink server), KEY
 // (the worker's API key), SERVER_TOKEN, CALLBACK_SECRET, WORKERD_LOG, REPORT (where the figures of
 // the 1,000-task run go) and WORKER_<NAME> for each configuration of workerd.capnp: MAIN, ALARMS,
-// FAST, LIMITS, TURNSTILE, NOKEY, NOCALLER.
+// TWIN, FAST, LIMITS, TURNSTILE, NOKEY, NOCALLER.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { ApiError, EvoLinkClient } from 'evolink-tasks';
 const { BASE, KEY, SERVER_TOKEN, CALLBACK_SECRET, WORKERD_LOG, REPORT } = process.env;
 const W = {
   main: process.env.WORKER_MAIN,
+  twin: process.env.WORKER_TWIN,
   alarms: process.env.WORKER_ALARMS,
   fast: process.env.WORKER_FAST,
   limits: process.env.WORKER_LIMITS,
@@ -157,6 +158,21 @@ describe('who may create tasks', () => {
       await create(W.main); // another address
       break;
     }
+  });
+
+  test('the limits are counted in a Durable Object: another isolate of the deployment sees the same count', T, async () => {
+    const headers = { authorization: `Bearer ${SERVER_TOKEN}`, 'cf-connecting-ip': newAddress() };
+    for (let attempt = 0; ; attempt++) {
+      const minute = Math.floor(Date.now() / 60_000);
+      headers['cf-connecting-ip'] = newAddress();
+      for (const worker of [W.main, W.twin, W.main, W.twin, W.main]) await create(worker, '[as:ok] a fox', {}, headers);
+      const over = await post(W.twin, { prompt: '[as:ok] a fox' }, headers);
+      if (Math.floor(Date.now() / 60_000) !== minute && attempt < 2) continue;
+      assert.equal(over.status, 429, over.text);
+      break;
+    }
+    const id = await create(W.twin); // and the tasks: one Durable Object per task, whichever isolate created it
+    assert.equal((await call(W.main, `/tasks/${id}`)).data.id, id);
   });
 
   test('CREATES_PER_DAY (default 200) for the deployment → 429 with Retry-After; and the default 5 per minute', { timeout: 60_000 }, async () => {

@@ -4,6 +4,8 @@
 #   main      every setting (two page origins, SERVER_TOKEN, CALLBACK_SECRET), CREATES_PER_MINUTE
 #             unset (the default 5), GET /tasks/:id polls at most every 250 ms, alarms every hour
 #             (so they never fire during the suite: the route tests count GETs exactly)
+#   twin      main's settings in another isolate, bound to main's Durable Objects (as two
+#             isolates of one deployment are): the create limits must count across both
 #   alarms    the package's default pace (no ALARM_* vars); GET /tasks/:id never polls; high limits
 #   fast      alarms every 100–300 ms, stopped after 4 s; GET /tasks/:id never polls; high limits
 #   limits    no CREATES_* vars: the defaults 5 per minute per address and 200 per day
@@ -21,6 +23,7 @@ using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .main),
+    (name = "twin", worker = .twin),
     (name = "alarms", worker = .alarms),
     (name = "fast", worker = .fast),
     (name = "limits", worker = .limits),
@@ -32,6 +35,7 @@ const config :Workerd.Config = (
   ],
   sockets = [
     (name = "main", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "main"),
+    (name = "twin", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "twin"),
     (name = "alarms", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "alarms"),
     (name = "fast", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "fast"),
     (name = "limits", http = (forwardedProtoHeader = "x-forwarded-proto"), service = "limits"),
@@ -67,6 +71,25 @@ const main :Workerd.Worker = (
     (className = "CreateLimits", uniqueKey = "main-CreateLimits", enableSql = true),
   ],
   durableObjectStorage = (localDisk = "do-storage"),
+  globalOutbound = "net",
+);
+
+const twin :Workerd.Worker = (
+  modules = .modules,
+  compatibilityDate = "2025-09-01",
+  bindings = [
+    (name = "EVOLINK_API_KEY", fromEnvironment = "EVOLINK_API_KEY"),
+    (name = "EVOLINK_BASE_URL", fromEnvironment = "EVOLINK_BASE_URL"),
+    (name = "SERVER_TOKEN", fromEnvironment = "SERVER_TOKEN"),
+    (name = "CALLBACK_SECRET", fromEnvironment = "CALLBACK_SECRET"),
+    (name = "ALLOWED_ORIGINS", text = "https://app.example, https://other.example"),
+    (name = "CREATES_PER_DAY", text = "100000"),
+    (name = "MIN_POLL_INTERVAL_MS", text = "250"),
+    (name = "ALARM_MIN_INTERVAL_MS", text = "3600000"),
+    (name = "ALARM_MAX_INTERVAL_MS", text = "3600000"),
+    (name = "TASKS", durableObjectNamespace = (serviceName = "main", className = "TaskStore")),
+    (name = "LIMITS", durableObjectNamespace = (serviceName = "main", className = "CreateLimits")),
+  ],
   globalOutbound = "net",
 );
 
