@@ -216,3 +216,23 @@ export class EvoLinkClient {
  * `client.confirmCallback` (or `getTask`) before acting on it.
  */
 export function parseTaskCallback(body: string | object | Request): Promise<Task>;
+
+/** What `planPoll` keeps between calls: a plain JSON value, to store as it is (Durable Object storage). */
+export type PollState = { [field: string]: unknown };
+
+/** Options of `planPoll`. */
+export interface PlanPollOptions {
+    /** The current time in ms (default `Date.now()`). */
+    nowMs?: number;
+    /** Shortest pause, in ms. Default 1000. */
+    minIntervalMs?: number;
+    /** Longest pause, in ms. Default 30000. */
+    maxIntervalMs?: number;
+}
+
+/**
+ * The adaptive pace as a pure function, for a scheduler that runs between requests (a Durable
+ * Object alarm): `task` as the API sent it, `state` undefined at first then the previous call's.
+ * `delayMs` is the pause before the next poll, null once the task has ended.
+ */
+export function planPoll(task: Task, state?: PollState, options?: PlanPollOptions): { delayMs: number | null; state: PollState };

@@ -590,6 +590,25 @@ export const cases = [
     equal(seen, ['pending 0', 'processing 30', 'processing 70', 'completed 100'], 'observations, the created task first');
   }],
 
+  ['planPoll plans the adaptive pace as a pure function whose state survives JSON', async ({ pkg }) => {
+    const now = 1_700_000_000_000;
+    const pending = { id: 'task-1', status: 'pending', progress: 0, task_info: { estimated_time: 60 } };
+    const first = pkg.planPoll(pending, undefined, { nowMs: now });
+    equal(first.delayMs, 21_000, 'a third-ish of the 60 s estimate');
+    const stored = JSON.parse(JSON.stringify(first.state));
+    const running = { ...pending, status: 'processing', progress: 50 };
+    const later = { nowMs: now + 21_000 };
+    equal(pkg.planPoll(running, stored, later), pkg.planPoll(running, first.state, later), 'state through JSON');
+    equal(pkg.planPoll({ id: 'x', status: 'pending' }, undefined, { nowMs: now }).delayMs, 5000, 'no hint: every 5 s');
+    equal(pkg.planPoll({ id: 'x', status: 'pending' }, undefined, { nowMs: now, maxIntervalMs: 2000 }).delayMs, 2000, 'bounded');
+    for (const status of ['completed', 'failed', 'cancelled']) {
+      equal(pkg.planPoll({ id: 'x', status }, stored, later).delayMs, null, `${status} ends`);
+    }
+    throws(() => pkg.planPoll({ id: 'x' }), (e) => check(e instanceof TypeError, 'no status'), 'not a task');
+    throws(() => pkg.planPoll(pending, 'state'), (e) => check(e instanceof TypeError, 'bad state'), 'bad state');
+    throws(() => pkg.planPoll(pending, undefined, { now: 1 }), (e) => check(e instanceof TypeError && e.message.includes('now'), e.message), 'unknown option');
+  }],
+
   ['parseTaskCallback reads a string, an object or a Request, and refuses the rest', async ({ pkg }) => {
     const body = { id: 'task-unified-1-abc', status: 'completed', progress: 100, results: ['https://r.example/v.mp4'], x_new: 1 };
     const text = JSON.stringify(body);

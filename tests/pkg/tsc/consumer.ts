@@ -1,8 +1,8 @@
 // tsc, ESM consumer (tsc.run.mjs): the public API as a TypeScript user writes it, checked against
 // index.d.ts ("types" → "default"). Each @ts-expect-error line must be an error, which proves the
 // types are not `any`. Type-checked only, never run.
-import { ApiError, EvoLinkClient, EvoLinkError, TaskFailedError, TimeoutError } from 'evolink-tasks';
-import type { ClientOptions, Task, TaskStatus } from 'evolink-tasks';
+import { ApiError, EvoLinkClient, EvoLinkError, TaskFailedError, TimeoutError, planPoll } from 'evolink-tasks';
+import type { ClientOptions, PollState, Task, TaskStatus } from 'evolink-tasks';
 
 const options: ClientOptions = {
   apiKey: 'sk-test',
@@ -70,4 +70,13 @@ export async function use(id: string, signal: AbortSignal): Promise<string> {
   // @ts-expect-error: a status is a string
   const notAStatus: TaskStatus = 42;
   return [url, progress, wrong, done.status, known, unknown, notAStatus].join();
+}
+
+/** planPoll: a pure pace for durable schedulers; its state goes back in as it came out. */
+export function plan(task: Task, stored?: PollState): number | null {
+  const first = planPoll(task);
+  const next = planPoll(task, stored ?? first.state, { nowMs: Date.now(), minIntervalMs: 500 });
+  // @ts-expect-error: the delay may be null (the task ended)
+  const ms: number = next.delayMs;
+  return ms ?? next.delayMs;
 }
