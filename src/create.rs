@@ -71,20 +71,35 @@ fn seedance(model: &str) -> Option<Seedance<'_>> {
     matches!(mode, "text" | "image" | "reference").then_some(Seedance { tier, mode })
 }
 
-/// The creation parameters the checks read; all others pass through unread.
+/// The creation parameters the checks read; all others pass through unread. A member sent as
+/// `null` is present (`Some(Loose::Null)`), unlike one left out.
 #[derive(Default, Deserialize)]
 #[serde(default)]
 struct Params {
+    #[serde(deserialize_with = "present")]
     model: Option<Loose>,
+    #[serde(deserialize_with = "present")]
     prompt: Option<Loose>,
+    #[serde(deserialize_with = "present")]
     duration: Option<Loose>,
+    #[serde(deserialize_with = "present")]
     quality: Option<Loose>,
+    #[serde(deserialize_with = "present")]
     aspect_ratio: Option<Loose>,
+    #[serde(deserialize_with = "present")]
     generate_audio: Option<Loose>,
+    #[serde(deserialize_with = "present")]
     image_urls: Option<Loose>,
+    #[serde(deserialize_with = "present")]
     video_urls: Option<Loose>,
+    #[serde(deserialize_with = "present")]
     audio_urls: Option<Loose>,
+    #[serde(deserialize_with = "present")]
     callback_url: Option<Loose>,
+}
+
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Loose>, D::Error> {
+    Loose::deserialize(d).map(Some)
 }
 
 fn is_blank(s: &str) -> bool {
@@ -307,6 +322,15 @@ mod tests {
             Kind::Video,
             &format!(r#"{{"model":"seedance-2.0-text-to-video","prompt":"a cat"{extra}}}"#),
         )
+    }
+
+    #[test]
+    fn null_is_a_value_of_the_wrong_type_not_a_missing_one() {
+        let e = video(r#","duration":null"#).expect_err("null duration");
+        assert!(e.contains("must be a number"), "{e}");
+        assert_eq!(video(r#","image_urls":null"#), Ok(()));
+        let e = check(Kind::Video, r#"{"model":null}"#).expect_err("null model");
+        assert!(e.contains("must be a string"), "{e}");
     }
 
     #[test]

@@ -240,8 +240,11 @@ pub fn create_body(kind: Kind, params: &JsValue) -> Result<String, Error> {
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| type_error("create parameters must be JSON-serialisable".to_owned()))?;
-    create::check_params(kind, serde_wasm_bindgen::Deserializer::from(params.clone()))?;
-    if let Some(url) = sys::get(params, "callback_url").as_string() {
+    // What is checked is what is sent: the body as `JSON.parse` reads it back (`NaN` → `null`,
+    // `undefined` members dropped, `toJSON` applied).
+    let sent = JSON::parse(&body).map_err(|_| type_error("create parameters must be JSON-serialisable".to_owned()))?;
+    create::check_params(kind, serde_wasm_bindgen::Deserializer::from(sent.clone()))?;
+    if let Some(url) = sys::get(&sent, "callback_url").as_string() {
         let url = web_sys::Url::new(&url)
             .map_err(|_| type_error("\"callback_url\" is not a valid URL".to_owned()))?;
         create::callback_host(&url.protocol(), &url.hostname())?;
