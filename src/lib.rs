@@ -4,24 +4,47 @@
 //! wait for it to finish, watch its progress. It compiles to WebAssembly and ships as the npm
 //! package `evolink-tasks` for browsers, web workers, Node, Deno and Cloudflare Workers.
 //!
-//! The crate is a sans-IO core: it never reads a clock, sends a request or starts a timer. The
-//! npm package's JavaScript shell (`src/js/`) does the I/O and asks the core, through the
-//! synchronous functions of [`boundary`], what each answer means and what to do next. Rust
-//! programs drive the same core with [`Watch`] or [`wait`] over their own [`Env`].
+//! The crate has two layers:
 //!
-//! - [`boundary`]: what the JavaScript shell asks the core, over numbers and strings;
-//! - [`create`]: creation endpoints, Seedance 2.0 limits and `callback_url` rules;
-//! - [`json`]: a small strict JSON reader (no `serde_json` in the shipped wasm);
-//! - [`task`]: [`Task`], [`TaskStatus`] and failure codes, read leniently;
-//! - [`error`]: the one [`Error`] type, its stable codes and retry classification;
-//! - [`response`]: an HTTP answer turned into a task or an error;
-//! - [`schedule`]: the polling pace, backoff with jitter, `Retry-After`, deadlines;
-//! - [`poller`]: the sans-IO poll state machine and its async driver over an injected [`Env`];
-//! - [`validate`]: checks on task ids and base URLs, made before any request;
-//! - `wasm` (wasm32, feature `npm`): `boundary` exported over a C ABI, the allocator, the
-//!   panic handler.
+//! - a sans-IO core that never reads a clock, sends a request or starts a timer, and compiles
+//!   and tests natively:
+//!   - [`task`]: [`Task`], [`TaskStatus`] and failure codes, read leniently with serde;
+//!   - [`loose`]: lenient serde value types (a field of the wrong type reads as absent);
+//!   - [`error`]: the one [`Error`] type, its stable codes, retry classification and the
+//!     record the JavaScript edge turns into an `Error` subclass;
+//!   - [`response`]: an HTTP answer (head and parsed body) turned into a task or an error;
+//!   - [`schedule`]: the polling pace, backoff with jitter, `Retry-After`, deadlines;
+//!   - [`poller`]: the sans-IO poll state machine and its async driver over an injected
+//!     [`Env`];
+//!   - [`create`]: creation endpoints, Seedance 2.0 limits and `callback_url` rules;
+//!   - [`validate`]: checks on task ids and base URLs, made before any request;
+//! - on wasm32, `web` (see [below](crate#the-web-layer)): the client itself, on wasm-bindgen, web-sys,
+//!   js-sys, wasm-bindgen-futures, serde-wasm-bindgen and gloo-timers. It is the npm
+//!   package's `EvoLinkClient`, and `web::Client` for Rust web frontends.
 //!
-//! Everything but `wasm` runs natively, so `cargo test` covers the logic in milliseconds.
+//! `cargo test` covers the core natively in milliseconds; `tests/web.rs` runs the web layer
+//! with `wasm-bindgen-test` in Node and headless Chromium.
+//!
+//! # The web layer
+//!
+//! On `wasm32` only, `evolink_tasks::web` holds the client: one request is a web-sys `fetch`
+//! with an `AbortController` and a gloo-timers deadline; a wait is plain data in its client's
+//! scheduler (one timer for all waits, one request per task id, a cap, the 429 pause); every
+//! promise is made from a Rust future. Rust frontends use `web::Client`:
+//!
+//! ```ignore
+//! use evolink_tasks::web::{Client, ClientOptions, WaitOptions};
+//!
+//! let client = Client::new(ClientOptions { base_url: Some("/evolink".into()), ..Default::default() })?;
+//! let done = client
+//!     .wait_for_task(&id, WaitOptions {
+//!         on_progress: Some(Box::new(|seen| set_progress(seen.task.progress))),
+//!         timeout_ms: Some(15 * 60_000),
+//!         ..Default::default()
+//!     })
+//!     .await?;
+//! let video_url = &done.task.results()[0];
+//! ```
 //!
 //! # Waiting for a task from Rust
 //!

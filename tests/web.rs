@@ -12,7 +12,7 @@
 // A test reports a failure by panicking.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::rc::Rc;
@@ -69,7 +69,9 @@ async fn get_json(path: &str) -> JsValue {
         .dyn_into()
         .expect("fetch is a function");
     let url = format!("{}{path}", base());
-    let promise = fetch.call1(&JsValue::UNDEFINED, &url.into()).expect("fetch");
+    let promise = fetch
+        .call1(&JsValue::UNDEFINED, &url.into())
+        .expect("fetch");
     let response: Response = JsFuture::from(js_sys::Promise::from(promise))
         .await
         .expect("the fake server answers")
@@ -83,7 +85,10 @@ async fn get_json(path: &str) -> JsValue {
 /// The fake server's log of API requests, for one task id or (`None`) all of them.
 async fn requests(id: Option<&str>) -> Vec<JsValue> {
     let path = match id {
-        Some(id) => format!("/__requests?id={}", String::from(js_sys::encode_uri_component(id))),
+        Some(id) => format!(
+            "/__requests?id={}",
+            String::from(js_sys::encode_uri_component(id))
+        ),
         None => "/__requests".to_owned(),
     };
     Array::from(&get_json(&path).await).iter().collect()
@@ -144,14 +149,20 @@ async fn get_task_returns_the_task_and_keeps_unknown_fields() {
     assert!(task.results.is_empty());
     // The object as the server sent it, with a field the client does not know.
     assert_eq!(at(&seen.value, &["x_extra", "kept"]), JsValue::TRUE);
-    assert_eq!(text(&seen.value, &["object"]).as_deref(), Some("video.generation.task"));
+    assert_eq!(
+        text(&seen.value, &["object"]).as_deref(),
+        Some("video.generation.task")
+    );
 
     let log = requests(Some(&id)).await;
     assert_eq!(log.len(), 1, "one request");
     let request = log.first().expect("the request");
     assert_eq!(text(request, &["method"]).as_deref(), Some("GET"));
     assert_eq!(text(request, &["path"]), Some(format!("/v1/tasks/{id}")));
-    assert_eq!(text(request, &["authorization"]).as_deref(), Some("Bearer test-key"));
+    assert_eq!(
+        text(request, &["authorization"]).as_deref(),
+        Some("Bearer test-key")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -164,14 +175,23 @@ async fn wait_for_task_reports_each_change_and_returns_the_completed_task() {
         interval_ms: Some(10),
         on_progress: Some(Box::new(move |o: &Observation| {
             let progress = o.task.progress.map_or("-".to_owned(), |p| p.to_string());
-            log.borrow_mut().push(format!("{} {progress}", o.task.status.as_str()));
+            log.borrow_mut()
+                .push(format!("{} {progress}", o.task.status.as_str()));
         })),
         ..Default::default()
     };
-    let done = client.wait_for_task(&id, options).await.expect("the completed task");
+    let done = client
+        .wait_for_task(&id, options)
+        .await
+        .expect("the completed task");
     assert_eq!(
         *seen.borrow(),
-        ["pending 0", "processing 30", "processing 70", "completed 100"]
+        [
+            "pending 0",
+            "processing 30",
+            "processing 70",
+            "completed 100"
+        ]
     );
     assert_eq!(done.task.id, id);
     assert_eq!(done.task.status, TaskStatus::Completed);
@@ -179,7 +199,11 @@ async fn wait_for_task_reports_each_change_and_returns_the_completed_task() {
     assert_eq!(done.task.can_cancel, Some(false));
     assert_eq!(done.task.results, [format!("{}/media/sample.mp4", base())]);
     assert_eq!(at(&done.value, &["x_extra", "kept"]), JsValue::TRUE);
-    assert_eq!(requests(Some(&id)).await.len(), 4, "one request per observation");
+    assert_eq!(
+        requests(Some(&id)).await.len(),
+        4,
+        "one request per observation"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -196,7 +220,7 @@ async fn a_failed_task_is_task_failed_with_its_code() {
     };
     assert_eq!(task.id, id);
     assert_eq!(task.status, TaskStatus::Failed);
-    let error = result.as_ref().err().expect("an error");
+    let error = result.as_ref().expect_err("an error");
     assert_eq!(error.code(), "content_policy_violation");
     // Non-ASCII text from the server, intact.
     let text = "The prompt was flagged by the content filter — «内容审核» 🚫.";
@@ -221,10 +245,23 @@ async fn the_deadline_gives_timeout_with_the_last_observation() {
         panic!("expected Timeout, got {}", describe(&result));
     };
     let last = last.as_deref().expect("the last observation");
-    assert_eq!((last.id.as_str(), &last.status), (id.as_str(), &TaskStatus::Pending));
-    assert!((250.0..5_000.0).contains(&elapsed), "ended after {elapsed} ms");
-    assert_eq!(result.as_ref().err().map(Error::code).as_deref(), Some("timeout"));
-    assert_eq!(requests(Some(&id)).await.len(), 1, "no poll after the deadline");
+    assert_eq!(
+        (last.id.as_str(), &last.status),
+        (id.as_str(), &TaskStatus::Pending)
+    );
+    assert!(
+        (250.0..5_000.0).contains(&elapsed),
+        "ended after {elapsed} ms"
+    );
+    assert_eq!(
+        result.as_ref().err().map(Error::code).as_deref(),
+        Some("timeout")
+    );
+    assert_eq!(
+        requests(Some(&id)).await.len(),
+        1,
+        "no poll after the deadline"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -255,32 +292,52 @@ async fn aborting_the_signal_mid_wait_ends_it_at_once_and_sends_nothing_more() {
     let id = fresh("ok");
     let controller = AbortController::new().expect("an AbortController");
     let aborted_at = Rc::new(RefCell::new(None::<f64>));
-    let abort = {
+    // 50 ms after the first observation, while the wait sleeps before its second poll.
+    let on_progress = {
         let controller = controller.clone();
         let aborted_at = aborted_at.clone();
-        // While the wait sleeps between its first and second poll.
-        gloo_timers::callback::Timeout::new(150, move || {
-            *aborted_at.borrow_mut() = Some(now());
-            controller.abort();
-        })
+        move |_: &Observation| {
+            let controller = controller.clone();
+            let aborted_at = aborted_at.clone();
+            gloo_timers::callback::Timeout::new(50, move || {
+                *aborted_at.borrow_mut() = Some(now());
+                controller.abort();
+            })
+            .forget();
+        }
     };
     let options = WaitOptions {
         interval_ms: Some(1_000),
         signal: Some(controller.signal()),
+        on_progress: Some(Box::new(on_progress)),
         ..Default::default()
     };
     let result = client.wait_for_task(&id, options).await;
     let ended = now();
-    drop(abort);
     let Err(Error::Aborted(_)) = &result else {
         panic!("expected Aborted, got {}", describe(&result));
     };
     let aborted_at = aborted_at.borrow().expect("the abort ran");
-    assert!(ended - aborted_at < 200.0, "ended {} ms after the abort", ended - aborted_at);
-    assert_eq!(result.as_ref().err().map(Error::code).as_deref(), Some("aborted"));
-    assert_eq!(requests(Some(&id)).await.len(), 1, "one poll before the abort");
+    assert!(
+        ended - aborted_at < 200.0,
+        "ended {} ms after the abort",
+        ended - aborted_at
+    );
+    assert_eq!(
+        result.as_ref().err().map(Error::code).as_deref(),
+        Some("aborted")
+    );
+    assert_eq!(
+        requests(Some(&id)).await.len(),
+        1,
+        "one poll before the abort"
+    );
     sleep(1_300).await; // past the next poll's time
-    assert_eq!(requests(Some(&id)).await.len(), 1, "no poll after the abort");
+    assert_eq!(
+        requests(Some(&id)).await.len(),
+        1,
+        "no poll after the abort"
+    );
 
     // Already aborted: nothing is sent at all.
     let id = fresh("ok");
@@ -289,7 +346,11 @@ async fn aborting_the_signal_mid_wait_ends_it_at_once_and_sends_nothing_more() {
         ..Default::default()
     };
     let result = client.wait_for_task(&id, options).await;
-    assert!(matches!(result, Err(Error::Aborted(_))), "{}", describe(&result));
+    assert!(
+        matches!(result, Err(Error::Aborted(_))),
+        "{}",
+        describe(&result)
+    );
     assert_eq!(requests(Some(&id)).await.len(), 0, "nothing sent");
 }
 
@@ -310,8 +371,15 @@ async fn aborting_the_signal_cuts_a_request_in_flight() {
     let result = client.wait_for_task(&id, options).await;
     let elapsed = now() - started;
     drop(abort);
-    assert!(matches!(result, Err(Error::Aborted(_))), "{}", describe(&result));
-    assert!(elapsed < 1_500.0, "ended after {elapsed} ms, not when aborted");
+    assert!(
+        matches!(result, Err(Error::Aborted(_))),
+        "{}",
+        describe(&result)
+    );
+    assert!(
+        elapsed < 1_500.0,
+        "ended after {elapsed} ms, not when aborted"
+    );
     assert_eq!(requests(Some(&id)).await.len(), 1);
 }
 
@@ -319,30 +387,48 @@ async fn aborting_the_signal_cuts_a_request_in_flight() {
 async fn dropping_the_wait_future_stops_polling() {
     let client = client();
     let id = fresh("ok");
+    let observed = Rc::new(Cell::new(false));
+    let seen = observed.clone();
     let options = WaitOptions {
-        interval_ms: Some(200),
+        interval_ms: Some(300),
+        on_progress: Some(Box::new(move |_: &Observation| seen.set(true))),
         ..Default::default()
     };
-    // The wait polls at 0 ms, then sleeps; it is dropped at 100 ms.
-    match race(client.wait_for_task(&id, options), sleep(100)).await {
+    // Dropped 50 ms after its first observation, while it sleeps before the second poll.
+    let first_seen = async {
+        while !observed.get() {
+            sleep(5).await;
+        }
+        sleep(50).await;
+    };
+    match race(client.wait_for_task(&id, options), first_seen).await {
         First::Left(result) => panic!("the wait ended first: {}", describe(&result)),
         First::Right(()) => {}
     }
-    assert_eq!(requests(Some(&id)).await.len(), 1, "one poll before the drop");
-    sleep(900).await; // the wait would have finished (4 polls) by now
+    assert_eq!(
+        requests(Some(&id)).await.len(),
+        1,
+        "one poll before the drop"
+    );
+    sleep(1_000).await; // the wait would have finished (4 polls, 300 ms apart) by now
     assert_eq!(requests(Some(&id)).await.len(), 1, "no poll after the drop");
 
     // Dropped with its request in flight: nothing follows either.
-    let id = fresh("slow400");
+    let id = fresh("slow1000");
     let options = WaitOptions {
         interval_ms: Some(10),
         ..Default::default()
     };
-    match race(client.wait_for_task(&id, options), sleep(100)).await {
+    let sent = async {
+        while requests(Some(&id)).await.is_empty() {
+            sleep(10).await;
+        }
+    };
+    match race(client.wait_for_task(&id, options), sent).await {
         First::Left(result) => panic!("the wait ended first: {}", describe(&result)),
         First::Right(()) => {}
     }
-    sleep(1_000).await;
+    sleep(1_500).await; // the answer would have come, and the next poll 10 ms later
     assert_eq!(requests(Some(&id)).await.len(), 1, "no poll after the drop");
     // The client still works.
     let seen = client.get_task(&fresh("ok")).await.expect("a task");
@@ -359,23 +445,35 @@ async fn create_posts_the_params_and_returns_the_pending_task() {
         "duration": 5,
         "quality": "720p",
     });
-    let created = client.create(Kind::Video, &params, None).await.expect("a task");
+    let created = client
+        .create(Kind::Video, &params, None)
+        .await
+        .expect("a task");
     let task = &created.task;
     assert!(task.id.starts_with("ok-"), "{}", task.id);
     assert_eq!(task.status, TaskStatus::Pending);
     assert_eq!(task.model.as_deref(), Some("seedance-2.0-text-to-video"));
-    assert_eq!(at(&created.value, &["usage", "credits_reserved"]).as_f64(), Some(10.0));
+    assert_eq!(
+        at(&created.value, &["usage", "credits_reserved"]).as_f64(),
+        Some(10.0)
+    );
 
     let log = requests(Some(&task.id)).await;
     assert_eq!(log.len(), 1, "one request");
     let request = log.first().expect("the request");
     assert_eq!(text(request, &["method"]).as_deref(), Some("POST"));
-    assert_eq!(text(request, &["path"]).as_deref(), Some("/v1/videos/generations"));
+    assert_eq!(
+        text(request, &["path"]).as_deref(),
+        Some("/v1/videos/generations")
+    );
     assert_eq!(
         text(request, &["headers", "content-type"]).as_deref(),
         Some("application/json")
     );
-    assert_eq!(text(request, &["authorization"]).as_deref(), Some("Bearer test-key"));
+    assert_eq!(
+        text(request, &["authorization"]).as_deref(),
+        Some("Bearer test-key")
+    );
     let body = text(request, &["body"]).expect("a body");
     let sent: serde_json::Value = serde_json::from_str(&body).expect("a JSON body");
     assert_eq!(sent, params);
@@ -385,7 +483,10 @@ async fn create_posts_the_params_and_returns_the_pending_task() {
         interval_ms: Some(10),
         ..Default::default()
     };
-    let done = client.wait_for_task(&task.id, options).await.expect("completed");
+    let done = client
+        .wait_for_task(&task.id, options)
+        .await
+        .expect("completed");
     assert_eq!(done.task.status, TaskStatus::Completed);
 }
 
@@ -433,7 +534,9 @@ async fn a_base_url_over_plain_http_to_another_host_is_refused() {
 
 #[wasm_bindgen_test]
 async fn a_refused_connection_is_a_network_error() {
-    let port = at(&get_json("/__closed-port").await, &["port"]).as_f64().expect("a port");
+    let port = at(&get_json("/__closed-port").await, &["port"])
+        .as_f64()
+        .expect("a port");
     let client = Client::new(ClientOptions {
         base_url: Some(format!("http://127.0.0.1:{port}")),
         ..Default::default()
@@ -461,7 +564,10 @@ fn a_relative_base_url_resolves_against_the_page_only_in_a_page() {
             assert_eq!(client.base_url(), format!("{origin}/evolink"));
         }
         (false, Err(Error::Argument(ArgumentKind::Type, message)), None) => {
-            assert!(message.contains("relative") || message.contains("absolute"), "{message}");
+            assert!(
+                message.contains("relative") || message.contains("absolute"),
+                "{message}"
+            );
         }
         (in_page, made, location) => panic!(
             "in a page: {in_page}, location: {location:?}, client: {:?}",

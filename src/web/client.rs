@@ -11,7 +11,6 @@ use std::task::Poll;
 
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Object, Promise, Reflect, JSON};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -44,25 +43,6 @@ const CLIENT_OPTIONS: &[&str] = &[
     "maxRetries",
     "maxConcurrentRequests",
 ];
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ClientOptionsJs {
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    api_key: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    base_url: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    headers: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    fetch: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    request_timeout_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    max_retries: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    max_concurrent_requests: JsValue,
-}
 
 /// What a client is made of, read from JavaScript or given by Rust.
 pub struct Settings {
@@ -152,7 +132,7 @@ fn base_url(base: &str) -> Result<String, Error> {
 
 fn client_settings(value: &JsValue) -> Result<Settings, Error> {
     let what = "EvoLinkClient options";
-    let o: ClientOptionsJs = options(value, what, CLIENT_OPTIONS)?;
+    let o = options(value, what, CLIENT_OPTIONS)?;
     let mut headers = Vec::new();
     if !o.headers.is_undefined() {
         let h = &o.headers;
@@ -242,7 +222,8 @@ pub fn create_body(kind: Kind, params: &JsValue) -> Result<String, Error> {
         .ok_or_else(|| type_error("create parameters must be JSON-serialisable".to_owned()))?;
     // What is checked is what is sent: the body as `JSON.parse` reads it back (`NaN` → `null`,
     // `undefined` members dropped, `toJSON` applied).
-    let sent = JSON::parse(&body).map_err(|_| type_error("create parameters must be JSON-serialisable".to_owned()))?;
+    let sent = JSON::parse(&body)
+        .map_err(|_| type_error("create parameters must be JSON-serialisable".to_owned()))?;
     create::check_params(kind, serde_wasm_bindgen::Deserializer::from(sent.clone()))?;
     if let Some(url) = sys::get(&sent, "callback_url").as_string() {
         let url = web_sys::Url::new(&url)
@@ -578,17 +559,6 @@ pub fn parse_task_callback(body: JsValue) -> Promise {
     future_to_promise(async move { settle(read_callback(body).await) })
 }
 
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PlanOptionsJs {
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    now_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    min_interval_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    max_interval_ms: JsValue,
-}
-
 /// The adaptive pace as a plain function, for schedulers that keep no wait in memory (a
 /// Durable Object's alarm): `planPoll(task, state?, { nowMs, minIntervalMs, maxIntervalMs }?)`
 /// returns `{ delayMs, state }`, `delayMs` `null` once the task has ended; keep `state` (a
@@ -597,7 +567,7 @@ struct PlanOptionsJs {
 pub fn plan_poll(task: JsValue, state: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let what = "planPoll options";
     let known = &["nowMs", "minIntervalMs", "maxIntervalMs"];
-    let o: PlanOptionsJs = convert::options(&options, what, known).map_err(reject)?;
+    let o = convert::options(&options, what, known).map_err(reject)?;
     let now = match o.now_ms.as_f64() {
         Some(n) if n.is_finite() => n,
         None if o.now_ms.is_undefined() => sys::now(),

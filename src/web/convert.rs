@@ -42,15 +42,46 @@ pub fn js_error(error: &Error, task: &JsValue, cause: &JsValue) -> JsValue {
     sys::from_record(record, task, cause)
 }
 
+/// Every option any function takes, as the JavaScript values given (`undefined` when left
+/// out); each function reads its own, after [`options`] has refused names it does not know.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsOptions {
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub api_key: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub base_url: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub headers: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub fetch: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub request_timeout_ms: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub max_retries: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub max_concurrent_requests: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub on_progress: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub signal: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub timeout_ms: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub interval_ms: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub min_interval_ms: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub max_interval_ms: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub now_ms: JsValue,
+}
+
 /// An options argument: `undefined`/`null` (none), or a plain object whose keys are all in
-/// `known`, read into `T` (whose fields keep the JavaScript values, checked by the caller).
-pub fn options<T: for<'de> Deserialize<'de> + Default>(
-    value: &JsValue,
-    what: &str,
-    known: &[&str],
-) -> Result<T, Error> {
+/// `known`, read with serde-wasm-bindgen.
+pub fn options(value: &JsValue, what: &str, known: &[&str]) -> Result<JsOptions, Error> {
     if value.is_undefined() || value.is_null() {
-        return Ok(T::default());
+        return Ok(JsOptions::default());
     }
     if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
         return Err(type_error(format!("{what} must be an object")));
@@ -121,38 +152,13 @@ pub fn signal(value: &JsValue, what: &str) -> Result<Option<AbortSignal>, Error>
     Ok(Some(value.clone().unchecked_into()))
 }
 
-/// The options of a request (`getTask`, creates, `confirmCallback`).
-#[derive(Default, Deserialize)]
-pub struct CallOptions {
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    signal: JsValue,
-}
-
 /// The option names of a request.
 pub const CALL_OPTIONS: &[&str] = &["signal"];
 
 /// Reads a request's options: its signal, if any.
 pub fn call_options(value: &JsValue, what: &str) -> Result<Option<AbortSignal>, Error> {
-    let o: CallOptions = options(value, what, CALL_OPTIONS)?;
+    let o = options(value, what, CALL_OPTIONS)?;
     signal(&o.signal, what)
-}
-
-/// The options of `waitForTask`, `watchTask` and the `generate*` methods.
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WaitOptionsJs {
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    on_progress: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    signal: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    timeout_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    interval_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    min_interval_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    max_interval_ms: JsValue,
 }
 
 /// The option names of a watch; a wait also takes `onProgress`.
@@ -246,7 +252,7 @@ pub fn wait_options(
     } else {
         WATCH_OPTIONS
     };
-    let o: WaitOptionsJs = options(value, what, known)?;
+    let o = options(value, what, known)?;
     let on_progress = function(&o.on_progress, what, "onProgress")?;
     let signal = signal(&o.signal, what)?;
     let pacing = Pacing::new(

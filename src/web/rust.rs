@@ -29,7 +29,7 @@ use web_sys::AbortSignal;
 
 use super::client::{create_body, create_task, fetch_once, under, Settings};
 use super::convert::{range_error, Pacing};
-use super::scheduler::{Failure, Observation, Progress, Shared, WaitFuture};
+use super::scheduler::{Failure, Observation, OnProgress, Progress, Shared, WaitFuture};
 use super::sys;
 use crate::create::Kind;
 use crate::error::Error;
@@ -56,7 +56,7 @@ pub struct ClientOptions {
 #[derive(Default)]
 pub struct WaitOptions {
     /// Called with the first observation and each change of status or progress.
-    pub on_progress: Option<Box<dyn FnMut(&Observation)>>,
+    pub on_progress: Option<OnProgress>,
     /// Aborting it ends the wait with [`Error::Aborted`].
     pub signal: Option<AbortSignal>,
     /// Overall deadline; then [`Error::Timeout`] with the last observation.
@@ -114,11 +114,17 @@ impl Client {
     /// Fetches a task once: `GET /v1/tasks/{id}`.
     pub async fn get_task(&self, id: &str) -> Result<Observation, Error> {
         validate::task_id(id)?;
-        fetch_once(&self.shared, id.to_owned()).await.map_err(error_of)
+        fetch_once(&self.shared, id.to_owned())
+            .await
+            .map_err(error_of)
     }
 
     /// Polls a task until it ends: the completed task, or why it did not complete.
-    pub async fn wait_for_task(&self, id: &str, options: WaitOptions) -> Result<Observation, Error> {
+    pub async fn wait_for_task(
+        &self,
+        id: &str,
+        options: WaitOptions,
+    ) -> Result<Observation, Error> {
         validate::task_id(id)?;
         let pacing = Pacing::new(
             options.interval_ms,
@@ -130,7 +136,14 @@ impl Client {
             return Err(Error::Aborted(sys::describe(&sys::abort_reason(signal))));
         }
         let progress = options.on_progress.map_or(Progress::None, Progress::Rust);
-        let wait = WaitFuture::start(&self.shared, id.to_owned(), pacing, progress, options.signal, None);
+        let wait = WaitFuture::start(
+            &self.shared,
+            id.to_owned(),
+            pacing,
+            progress,
+            options.signal,
+            None,
+        );
         let value = wait.await.map_err(error_of)?;
         let task = crate::task::Task::read(serde_wasm_bindgen::Deserializer::from(value.clone()))
             .map_err(|e| Error::InvalidResponse(e.describe().to_owned()))?;

@@ -123,6 +123,9 @@ pub struct Observation {
     pub value: JsValue,
 }
 
+/// A Rust progress callback.
+pub type OnProgress = Box<dyn FnMut(&Observation)>;
+
 /// How a wait reports each change.
 pub enum Progress {
     /// Not at all.
@@ -130,15 +133,18 @@ pub enum Progress {
     /// A JavaScript `onProgress(task)`; if it throws, the wait rejects with that.
     Js(Function),
     /// A Rust callback.
-    Rust(Box<dyn FnMut(&Observation)>),
+    Rust(OnProgress),
 }
+
+/// What one `next()` of a watch settles with: a change, the end (`None`), or a failure.
+pub type Next = Rc<Oneshot<Result<Option<JsValue>, Failure>>>;
 
 /// A watch's side of a wait: the `next()` calls waiting, and how the watch ended when nobody
 /// was waiting.
 #[derive(Default)]
 pub struct WatchQueue {
     /// Pending `next()` calls, oldest first: `Ok(Some(task))`, `Ok(None)` (done) or a failure.
-    pub requests: VecDeque<Rc<Oneshot<Result<Option<JsValue>, Failure>>>>,
+    pub requests: VecDeque<Next>,
     /// The failure that ended the watch while no `next()` waited, for the next one.
     pub ended: Option<Failure>,
     /// True once the wait has ended.
@@ -426,12 +432,11 @@ impl Shared {
                 let mut queue = queue.borrow_mut();
                 queue.finished = true;
                 let mut requests = std::mem::take(&mut queue.requests).into_iter();
-                match result {
-                    Err(failure) => match requests.next() {
+                if let Err(failure) = result {
+                    match requests.next() {
                         Some(first) => first.set(Err(failure)),
                         None => queue.ended = Some(failure),
-                    },
-                    Ok(_) => {}
+                    }
                 }
                 for request in requests {
                     request.set(Ok(None));
