@@ -335,6 +335,14 @@ fn reject(error: Error) -> JsValue {
     js_error(&error, &JsValue::UNDEFINED, &JsValue::UNDEFINED)
 }
 
+/// What an exported method returns: always `Ok` (a promise rejects; it never throws). The
+/// `Result` makes wasm-bindgen return the promise through its table, as an index, instead of as
+/// a direct `externref` result. Node 20's V8 inlines a JS→Wasm call into a hot caller, and
+/// crashes ("unreachable code" in `DoComputeBuiltinContinuation`) when a garbage collection
+/// deoptimizes that caller while the call, returning an `externref`, is on the stack: it took
+/// about 50,000 waits created in one loop (`tests/pkg/node-process.test.mjs` creates 100,000).
+type Returned = Result<Promise, JsValue>;
+
 /// A client for EvoLink's task API.
 #[wasm_bindgen]
 pub struct EvoLinkClient {
@@ -360,27 +368,31 @@ impl EvoLinkClient {
 
     /// Fetches a task once: `GET /v1/tasks/{id}`.
     #[wasm_bindgen(js_name = getTask)]
-    pub fn get_task(&self, id: JsValue, options: JsValue) -> Promise {
-        let shared = self.shared.clone();
-        future_to_promise(async move {
-            let signal = call_options(&options, "getTask options").map_err(reject)?;
-            let id = task_id(&id).map_err(reject)?;
-            settle(under(&shared, signal.as_ref(), fetch_once(&shared, id)).await)
+    pub fn get_task(&self, id: JsValue, options: JsValue) -> Returned {
+        Ok({
+            let shared = self.shared.clone();
+            future_to_promise(async move {
+                let signal = call_options(&options, "getTask options").map_err(reject)?;
+                let id = task_id(&id).map_err(reject)?;
+                settle(under(&shared, signal.as_ref(), fetch_once(&shared, id)).await)
+            })
         })
     }
 
     /// Polls a task until it ends and resolves with the completed task.
     #[wasm_bindgen(js_name = waitForTask)]
-    pub fn wait_for_task(&self, id: JsValue, options: JsValue) -> Promise {
-        let shared = self.shared.clone();
-        future_to_promise(async move {
-            let o = wait_options(&options, "waitForTask options", true).map_err(reject)?;
-            let id = task_id(&id).map_err(reject)?;
-            if let Some(signal) = o.signal.as_ref().filter(|s| s.aborted()) {
-                return Err(sys::abort_reason(signal));
-            }
-            let progress = o.on_progress.map_or(Progress::None, Progress::Js);
-            settle(WaitFuture::start(&shared, id, o.pacing, progress, o.signal, None).await)
+    pub fn wait_for_task(&self, id: JsValue, options: JsValue) -> Returned {
+        Ok({
+            let shared = self.shared.clone();
+            future_to_promise(async move {
+                let o = wait_options(&options, "waitForTask options", true).map_err(reject)?;
+                let id = task_id(&id).map_err(reject)?;
+                if let Some(signal) = o.signal.as_ref().filter(|s| s.aborted()) {
+                    return Err(sys::abort_reason(signal));
+                }
+                let progress = o.on_progress.map_or(Progress::None, Progress::Js);
+                settle(WaitFuture::start(&shared, id, o.pacing, progress, o.signal, None).await)
+            })
         })
     }
 
@@ -406,61 +418,68 @@ impl EvoLinkClient {
 
     /// Creates a video task (`POST /v1/videos/generations`); resolves with the pending task.
     #[wasm_bindgen(js_name = createVideo)]
-    pub fn create_video(&self, params: JsValue, options: JsValue) -> Promise {
-        self.create(Kind::Video, params, options)
+    pub fn create_video(&self, params: JsValue, options: JsValue) -> Returned {
+        Ok(self.create(Kind::Video, params, options))
     }
 
     /// Creates an image task (`POST /v1/images/generations`); resolves with the pending task.
     #[wasm_bindgen(js_name = createImage)]
-    pub fn create_image(&self, params: JsValue, options: JsValue) -> Promise {
-        self.create(Kind::Image, params, options)
+    pub fn create_image(&self, params: JsValue, options: JsValue) -> Returned {
+        Ok(self.create(Kind::Image, params, options))
     }
 
     /// Creates an audio task (`POST /v1/audios/generations`); resolves with the pending task.
     #[wasm_bindgen(js_name = createAudio)]
-    pub fn create_audio(&self, params: JsValue, options: JsValue) -> Promise {
-        self.create(Kind::Audio, params, options)
+    pub fn create_audio(&self, params: JsValue, options: JsValue) -> Returned {
+        Ok(self.create(Kind::Audio, params, options))
     }
 
     /// Creates a video task and waits for it; `onProgress` sees the created task first.
     #[wasm_bindgen(js_name = generateVideo)]
-    pub fn generate_video(&self, params: JsValue, options: JsValue) -> Promise {
-        let shared = self.shared.clone();
-        future_to_promise(async move {
-            let o = wait_options(&options, "generateVideo options", true).map_err(reject)?;
-            let body = create_body(Kind::Video, &params).map_err(reject)?;
-            let signal = o.signal.as_ref();
-            let created =
-                settle_err(under(&shared, signal, create_task(&shared, Kind::Video, body)).await)?;
-            if validate::task_id(&created.task.id).is_err() {
-                let error = Error::InvalidResponse("The created task has no valid id".to_owned());
-                return Err(reject(error));
-            }
-            if let Some(f) = &o.on_progress {
-                f.call1(&JsValue::UNDEFINED, &created.value)?;
-            }
-            if let Some(signal) = signal.filter(|s| s.aborted()) {
-                return Err(sys::abort_reason(signal));
-            }
-            let id = created.task.id.clone();
-            let progress = o.on_progress.map_or(Progress::None, Progress::Js);
-            let wait = WaitFuture::start(&shared, id, o.pacing, progress, o.signal, Some(created));
-            settle(wait.await)
+    pub fn generate_video(&self, params: JsValue, options: JsValue) -> Returned {
+        Ok({
+            let shared = self.shared.clone();
+            future_to_promise(async move {
+                let o = wait_options(&options, "generateVideo options", true).map_err(reject)?;
+                let body = create_body(Kind::Video, &params).map_err(reject)?;
+                let signal = o.signal.as_ref();
+                let created = settle_err(
+                    under(&shared, signal, create_task(&shared, Kind::Video, body)).await,
+                )?;
+                if validate::task_id(&created.task.id).is_err() {
+                    let error =
+                        Error::InvalidResponse("The created task has no valid id".to_owned());
+                    return Err(reject(error));
+                }
+                if let Some(f) = &o.on_progress {
+                    f.call1(&JsValue::UNDEFINED, &created.value)?;
+                }
+                if let Some(signal) = signal.filter(|s| s.aborted()) {
+                    return Err(sys::abort_reason(signal));
+                }
+                let id = created.task.id.clone();
+                let progress = o.on_progress.map_or(Progress::None, Progress::Js);
+                let wait =
+                    WaitFuture::start(&shared, id, o.pacing, progress, o.signal, Some(created));
+                settle(wait.await)
+            })
         })
     }
 
     /// Confirms a callback: reads its body (see `parseTaskCallback`) and resolves with the
     /// task as `GET /v1/tasks/{id}` returns it now. A callback is unsigned: trust only this.
     #[wasm_bindgen(js_name = confirmCallback)]
-    pub fn confirm_callback(&self, body: JsValue, options: JsValue) -> Promise {
-        let shared = self.shared.clone();
-        future_to_promise(async move {
-            let signal = call_options(&options, "confirmCallback options").map_err(reject)?;
-            let work = async {
-                let hinted = read_callback(body).await?;
-                fetch_once(&shared, hinted.task.id).await
-            };
-            settle(under(&shared, signal.as_ref(), work).await)
+    pub fn confirm_callback(&self, body: JsValue, options: JsValue) -> Returned {
+        Ok({
+            let shared = self.shared.clone();
+            future_to_promise(async move {
+                let signal = call_options(&options, "confirmCallback options").map_err(reject)?;
+                let work = async {
+                    let hinted = read_callback(body).await?;
+                    fetch_once(&shared, hinted.task.id).await
+                };
+                settle(under(&shared, signal.as_ref(), work).await)
+            })
         })
     }
 
@@ -503,7 +522,28 @@ fn step_result(done: bool, value: &JsValue) -> JsValue {
 #[wasm_bindgen]
 impl TaskWatch {
     /// The next change: `{ done: false, value: task }`, or `{ done: true }` after the end.
-    pub fn next(&self) -> Promise {
+    pub fn next(&self) -> Returned {
+        Ok(self.next_promise())
+    }
+
+    /// Stops the watch: a pending `next()` ends as done, and no further request goes out.
+    #[wasm_bindgen(js_name = "return")]
+    pub fn stop(&self, value: JsValue) -> Returned {
+        Ok({
+            self.closed.set(true);
+            if let Some(key) = self.key.get() {
+                self.shared.stop(key, None);
+            }
+            for request in self.queue.borrow_mut().requests.drain(..) {
+                request.set(Ok(None));
+            }
+            Promise::resolve(&step_result(true, &value))
+        })
+    }
+}
+
+impl TaskWatch {
+    fn next_promise(&self) -> Promise {
         if let Some(failure) = self.queue.borrow_mut().ended.take() {
             self.closed.set(true);
             return Promise::reject(&failure.to_js());
@@ -537,26 +577,15 @@ impl TaskWatch {
             }
         })
     }
-
-    /// Stops the watch: a pending `next()` ends as done, and no further request goes out.
-    #[wasm_bindgen(js_name = "return")]
-    pub fn stop(&self, value: JsValue) -> Promise {
-        self.closed.set(true);
-        if let Some(key) = self.key.get() {
-            self.shared.stop(key, None);
-        }
-        for request in self.queue.borrow_mut().requests.drain(..) {
-            request.set(Ok(None));
-        }
-        Promise::resolve(&step_result(true, &value))
-    }
 }
 
 /// Reads and checks a callback body (a string, a parsed object or a `Request`) into the task
 /// it describes. EvoLink signs nothing: confirm it with `client.confirmCallback` before acting.
 #[wasm_bindgen(js_name = parseTaskCallback)]
-pub fn parse_task_callback(body: JsValue) -> Promise {
-    future_to_promise(async move { settle(read_callback(body).await) })
+pub fn parse_task_callback(body: JsValue) -> Returned {
+    Ok(future_to_promise(async move {
+        settle(read_callback(body).await)
+    }))
 }
 
 /// The adaptive pace as a plain function, for schedulers that keep no wait in memory (a

@@ -4,6 +4,7 @@
 start_fake_server() {
   local log=$1
   shift
+  : > "$log" # now, not in the background job: a previous run's "listening" line must not be read
   node "$(dirname "${BASH_SOURCE[0]}")/server.mjs" --port 0 "$@" > "$log" 2>&1 &
   FAKE_PID=$!
   BASE=

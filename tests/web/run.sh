@@ -43,12 +43,12 @@ run() {
     echo "    took $took s (log: ${log#"$ROOT"/})"
     echo "$name: ${BASH_REMATCH[1]} passed, ${BASH_REMATCH[2]} failed"
     if ((rc != 0 || BASH_REMATCH[2] > 0 || BASH_REMATCH[1] == 0)); then
-      sed -n '/^failures:/,$p' "$log" | head -80
+      sed -n '/^failures:/,$p' "$log" | head -80 || true
       status=1
     fi
   else
     if ((rc == 124)); then echo "did not run: $name (timed out after $seconds s)"; else echo "did not run: $name (exit $rc)"; fi
-    tail -40 "$log"
+    tail -40 "$log" || true
     status=1
   fi
 }
