@@ -4,7 +4,7 @@ SHELL := bash
 WASM := target/wasm32-unknown-unknown/release/evolink_tasks.wasm
 BIN := node_modules/.bin
 
-.PHONY: setup pkg test test-native test-pkg test-worker test-demo lint demo bench fuzz clean
+.PHONY: setup pkg test test-native test-wasm test-pkg test-worker test-demo lint demo bench fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -21,20 +21,24 @@ pkg: setup
 	@node scripts/size.mjs
 
 ## test: everything, as CI runs it
-test: setup lint test-native test-pkg test-worker test-demo
+test: setup lint test-native test-wasm test-pkg test-worker test-demo
 	@echo "==> all tests passed"
 
 lint:
 	@echo "==> cargo fmt, clippy (host and wasm32)"
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
-	cargo clippy --quiet --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --lib --test web -- -D warnings
 
 test-native:
 	@echo "==> core tests (native)"
 	cargo test --quiet
 	@echo "==> fake server self-test"
 	node --test --test-reporter=dot tests/fake-server/
+
+test-wasm: setup
+	@echo "==> the Rust client (tests/web.rs) in Node and headless Chromium, with wasm-bindgen-test"
+	tests/web/run.sh
 
 test-pkg: pkg
 	@echo "==> the packed package in Node (ESM, CJS), Deno, workerd, Chromium (page, Vite), tsc"

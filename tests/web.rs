@@ -575,3 +575,42 @@ fn a_relative_base_url_resolves_against_the_page_only_in_a_page() {
         ),
     }
 }
+
+#[wasm_bindgen_test]
+async fn zero_or_crossed_wait_options_are_argument_errors_and_send_nothing() {
+    let id = fresh("ok");
+    let cases = [
+        (
+            WaitOptions {
+                interval_ms: Some(0),
+                ..Default::default()
+            },
+            "interval_ms",
+        ),
+        (
+            WaitOptions {
+                timeout_ms: Some(0),
+                ..Default::default()
+            },
+            "timeout_ms",
+        ),
+        (
+            WaitOptions {
+                min_interval_ms: Some(50),
+                max_interval_ms: Some(10),
+                ..Default::default()
+            },
+            "min_interval_ms",
+        ),
+    ];
+    for (options, named) in cases {
+        match client().wait_for_task(&id, options).await {
+            Err(Error::Argument(_, message)) => assert!(message.contains(named), "{message}"),
+            other => panic!(
+                "{named}: expected an argument error, got {}",
+                describe(&other)
+            ),
+        }
+    }
+    assert!(requests(Some(&id)).await.is_empty(), "nothing was sent");
+}

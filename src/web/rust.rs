@@ -126,6 +126,23 @@ impl Client {
         options: WaitOptions,
     ) -> Result<Observation, Error> {
         validate::task_id(id)?;
+        let options_in_ms = [
+            ("interval_ms", options.interval_ms),
+            ("min_interval_ms", options.min_interval_ms),
+            ("max_interval_ms", options.max_interval_ms),
+            ("timeout_ms", options.timeout_ms),
+        ];
+        for (name, value) in options_in_ms {
+            if value == Some(0) {
+                return Err(range_error(format!("\"{name}\" must be at least 1")));
+            }
+        }
+        if let (Some(min), Some(max)) = (options.min_interval_ms, options.max_interval_ms) {
+            if min > max {
+                let message = "\"min_interval_ms\" must not be larger than \"max_interval_ms\"";
+                return Err(range_error(message.to_owned()));
+            }
+        }
         let pacing = Pacing::new(
             options.interval_ms,
             options.min_interval_ms,

@@ -57,9 +57,14 @@ async function runWorkerd(file) {
   ], { cwd: scratch, env: { ...process.env, BASE: base }, stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise((resolve) => workerd.once('exit', (code, signal) => resolve(code ?? signal)));
   try {
+    const gone = (code, why = '') => new Error(`workerd exited (${code}) before answering${why}: see its output above`);
     const response = await Promise.race([
-      fetchWhenUp(`http://127.0.0.1:${port}/`),
-      exited.then((code) => { throw new Error(`workerd exited (${code}) before answering`); }),
+      fetchWhenUp(`http://127.0.0.1:${port}/`).catch(async (error) => {
+        // A worker that fails to load makes workerd exit: say so rather than how the fetch broke.
+        const code = await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+        throw code === undefined ? error : gone(code, ` (${error.message})`);
+      }),
+      exited.then((code) => { throw gone(code); }),
     ]);
     const text = await response.text();
     if (!response.ok) throw new Error(`workerd answered ${response.status}: ${text}`);
