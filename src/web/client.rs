@@ -5,7 +5,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::Poll;
 
@@ -13,7 +13,6 @@ use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::{AbortSignal, Response};
 
 use super::convert::{
@@ -320,6 +319,13 @@ pub async fn read_callback(body: JsValue) -> Result<Observation, Failure> {
     Ok(Observation { task, value })
 }
 
+/// The promise of a Rust future. Boxed, so that every method shares one instantiation of
+/// wasm-bindgen-futures' machinery.
+fn promise(work: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    let work: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(work);
+    wasm_bindgen_futures::future_to_promise(work)
+}
+
 /// Settles a promise from a Rust result.
 fn settle<T: Into<JsValue>>(result: Result<T, Failure>) -> Result<JsValue, JsValue> {
     result.map(Into::into).map_err(|f| f.to_js())
@@ -371,7 +377,7 @@ impl EvoLinkClient {
     pub fn get_task(&self, id: JsValue, options: JsValue) -> Returned {
         Ok({
             let shared = self.shared.clone();
-            future_to_promise(async move {
+            promise(async move {
                 let signal = call_options(&options, "getTask options").map_err(reject)?;
                 let id = task_id(&id).map_err(reject)?;
                 settle(under(&shared, signal.as_ref(), fetch_once(&shared, id)).await)
@@ -384,7 +390,7 @@ impl EvoLinkClient {
     pub fn wait_for_task(&self, id: JsValue, options: JsValue) -> Returned {
         Ok({
             let shared = self.shared.clone();
-            future_to_promise(async move {
+            promise(async move {
                 let o = wait_options(&options, "waitForTask options", true).map_err(reject)?;
                 let id = task_id(&id).map_err(reject)?;
                 if let Some(signal) = o.signal.as_ref().filter(|s| s.aborted()) {
@@ -439,7 +445,7 @@ impl EvoLinkClient {
     pub fn generate_video(&self, params: JsValue, options: JsValue) -> Returned {
         Ok({
             let shared = self.shared.clone();
-            future_to_promise(async move {
+            promise(async move {
                 let o = wait_options(&options, "generateVideo options", true).map_err(reject)?;
                 let body = create_body(Kind::Video, &params).map_err(reject)?;
                 let signal = o.signal.as_ref();
@@ -472,7 +478,7 @@ impl EvoLinkClient {
     pub fn confirm_callback(&self, body: JsValue, options: JsValue) -> Returned {
         Ok({
             let shared = self.shared.clone();
-            future_to_promise(async move {
+            promise(async move {
                 let signal = call_options(&options, "confirmCallback options").map_err(reject)?;
                 let work = async {
                     let hinted = read_callback(body).await?;
@@ -485,7 +491,7 @@ impl EvoLinkClient {
 
     fn create(&self, kind: Kind, params: JsValue, options: JsValue) -> Promise {
         let shared = self.shared.clone();
-        future_to_promise(async move {
+        promise(async move {
             let signal = call_options(&options, "create options").map_err(reject)?;
             let body = create_body(kind, &params).map_err(reject)?;
             settle(under(&shared, signal.as_ref(), create_task(&shared, kind, body)).await)
@@ -569,7 +575,7 @@ impl TaskWatch {
                 self.key.set(Some(key));
             }
         }
-        future_to_promise(async move {
+        promise(async move {
             match poll_fn(|cx| request.poll_take(cx)).await {
                 Ok(Some(task)) => Ok(step_result(false, &task)),
                 Ok(None) => Ok(step_result(true, &JsValue::UNDEFINED)),
@@ -583,9 +589,7 @@ impl TaskWatch {
 /// it describes. EvoLink signs nothing: confirm it with `client.confirmCallback` before acting.
 #[wasm_bindgen(js_name = parseTaskCallback)]
 pub fn parse_task_callback(body: JsValue) -> Returned {
-    Ok(future_to_promise(async move {
-        settle(read_callback(body).await)
-    }))
+    Ok(promise(async move { settle(read_callback(body).await) }))
 }
 
 /// The adaptive pace as a plain function, for schedulers that keep no wait in memory (a

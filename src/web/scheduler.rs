@@ -356,7 +356,17 @@ impl Shared {
     /// Stops wait `key`, undoing its timer or its share of a flight, and settles it with
     /// `failure` (none: a dropped future or a closed watch, settled as done).
     pub fn stop(&self, key: u64, failure: Option<Failure>) {
-        let mut state = self.state.borrow_mut();
+        let Ok(mut state) = self.state.try_borrow_mut() else {
+            // Called back from inside the scheduler (a JavaScript object acting on a call into
+            // it): stop once the scheduler has returned.
+            let me = self.me.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(shared) = me.upgrade() {
+                    shared.stop(key, failure);
+                }
+            });
+            return;
+        };
         self.end(&mut state, key, failure.map(Err).unwrap_or(Ok(None)));
     }
 
@@ -384,7 +394,7 @@ impl Shared {
                 state.seq += 1;
                 slot.at = At::Timer(seq);
                 state.live += 1;
-                let due = (now + ms as f64).min(u64::MAX as f64) as u64;
+                let due = (now + ms as f64).ceil().min(u64::MAX as f64) as u64;
                 state.heap.push(Reverse((due, seq, key)));
                 self.arm(state);
             }
@@ -574,7 +584,7 @@ impl Shared {
             return;
         }
         state.armed_for = due;
-        let delay = (due as f64 - sys::now()).clamp(0.0, MAX_DELAY_MS) as u32;
+        let delay = (due as f64 - sys::now()).ceil().clamp(0.0, MAX_DELAY_MS) as u32;
         let me = self.me.clone();
         state.timer = Some(Timeout::new(delay, move || {
             if let Some(shared) = me.upgrade() {
@@ -602,14 +612,17 @@ impl Shared {
                 if slot.at == At::Timer(seq) {
                     slot.at = At::Nowhere;
                     state.live -= 1;
-                    ready.push(key);
+                    ready.push((key, due));
                 }
             }
         }
         let paused_until = state.paused_until;
-        for key in ready {
+        for (key, due) in ready {
             if let Some(slot) = state.waits.get(&key) {
-                let step = slot.poller.after_wait(now, paused_until);
+                // A pause ended with others up to 10 ms early counts as ended at its due time,
+                // so that a deadline due then is not taken for time left.
+                let ended = if early { now } else { now.max(due as f64) };
+                let step = slot.poller.after_wait(ended, paused_until);
                 self.apply(&mut state, key, step);
             }
         }
@@ -772,7 +785,10 @@ impl Shared {
             return;
         }
         flight.done = true;
-        flight.controller.abort();
+        // Aborting dispatches `abort` to whatever listens on the request's signal (a custom
+        // `fetch` may): let that run once the scheduler has returned, not inside it.
+        let controller = flight.controller.clone();
+        wasm_bindgen_futures::spawn_local(async move { controller.abort() });
         let started = flight.started;
         if let Some(id) = flight.id.take() {
             if state.by_id.get(&id) == Some(&key) {
@@ -849,7 +865,18 @@ impl Shared {
     /// `signal` aborted: everything of this client under it ends with its reason.
     fn aborted(&self, signal: &AbortSignal) {
         let reason = sys::abort_reason(signal);
-        let mut state = self.state.borrow_mut();
+        let Ok(mut state) = self.state.try_borrow_mut() else {
+            // A signal-like object that calls its listener from inside `addEventListener`:
+            // handle the abort once the scheduler has returned.
+            let me = self.me.clone();
+            let signal = signal.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(shared) = me.upgrade() {
+                    shared.aborted(&signal);
+                }
+            });
+            return;
+        };
         let Some(at) = state.signals.iter().position(|e| &e.signal == signal) else {
             return;
         };

@@ -1,9 +1,11 @@
-// Node-only checks of clean shutdown, secrecy and bundling, through the installed package: a
-// process whose waits were all aborted or finished exits by itself at once (no timer, socket or
+// Node-only checks of clean shutdown, secrecy, bundling and scale, through the installed package:
+// a process whose waits were all aborted or finished exits by itself at once (no timer, socket or
 // listener left behind), listeners added to a caller's signal are removed when a wait settles,
-// no inspect or log output shows the API key, and an app bundled into one file (esbuild, as
-// server bundlers do, $ESBUILD) works with no wasm file beside it. Run with
-// --unhandled-rejections=strict like every suite.
+// waits sharing a signal add one listener to it (no MaxListenersExceededWarning), no inspect or
+// log output shows the API key, an uncaught error prints a short readable report (not a line of
+// minified source), an app bundled into one file (esbuild, as server bundlers do, $ESBUILD) works
+// with no wasm file beside it, and 25,000 concurrent waits in one process end cleanly (an earlier
+// build aborted V8 at about 20,000). Run with --unhandled-rejections=strict like every suite.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -115,6 +117,37 @@ test('listeners added to the caller’s signal are removed when a wait settles',
   assert.equal(getEventListeners(signal, 'abort').length, 0, 'after failures and a break');
 });
 
+test('fifty waits sharing one signal add one listener to it: no MaxListenersExceededWarning', async () => {
+  const warnings = [];
+  const onWarning = (warning) => warnings.push(warning);
+  process.on('warning', onWarning);
+  try {
+    const client = new pkg.EvoLinkClient({ baseUrl: server.url });
+    const controller = new AbortController();
+    const { signal } = controller;
+    const started = new Set();
+    const waits = Array.from({ length: 50 }, (_, i) =>
+      client.waitForTask(id('demo'), { intervalMs: 60_000, signal, onProgress: () => started.add(i) }));
+    const deadline = Date.now() + 10_000;
+    while (started.size < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(started.size, 50, 'all 50 waits saw their task within 10 s');
+    const calls = [1, 2, 3].map(() => client.getTask(id('hang'), { signal })); // calls in flight share it too
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(getEventListeners(signal, 'abort').length, 1, '53 waits and calls on one signal: one abort listener');
+    const reason = new Error('the caller gave up');
+    controller.abort(reason);
+    const outcomes = await Promise.allSettled([...waits, ...calls]);
+    const wrong = outcomes.filter((o) => o.status !== 'rejected' || o.reason !== reason);
+    assert.equal(wrong.length, 0, `all reject with signal.reason; not: ${inspect(wrong.slice(0, 3))}`);
+    assert.equal(getEventListeners(signal, 'abort').length, 0, 'no listener left once they settled');
+    await new Promise((r) => setImmediate(r)); // process.emitWarning emits on the next tick
+    const leaks = warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message);
+    assert.deepEqual(leaks, [], 'MaxListenersExceededWarning');
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 test('inspecting the client or its errors never shows the key', async () => {
   const client = new pkg.EvoLinkClient({ baseUrl: server.url, apiKey: KEY });
   const errors = [];
@@ -130,21 +163,60 @@ test('inspecting the client or its errors never shows the key', async () => {
   }
 });
 
-/** Runs a command without blocking this process (the fake server lives here); killed after `ms`. */
+/** Runs a command without blocking this process (the fake server lives here); killed after `ms`.
+ * Resolves with its exit `status` (null if a signal ended it: then `signal`), outputs, and
+ * `killed` (true if it was still running after `ms`). */
 function run(command, args, env, ms) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    let killed = false;
     child.stdout.on('data', (chunk) => { stdout += chunk; });
     child.stderr.on('data', (chunk) => { stderr += chunk; });
-    const killer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('close', (status) => {
+    const killer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, ms);
+    child.on('close', (status, signal) => {
       clearTimeout(killer);
-      resolve({ status, stdout, stderr });
+      resolve({ status, signal, stdout, stderr, killed });
     });
   });
 }
+
+/** Runs `body`, an ES module's text, in a child Node in this project ('evolink-tasks' resolves to
+ * the installed package), with the fake server's URL in FAKE_URL. */
+const runModule = (body, ms) => run(process.execPath, ['--input-type=module', '-e', body], { FAKE_URL: server.url }, ms);
+
+/** What Node printed for an uncaught error: a short report naming `className` (first line of its
+ * stack), no line of minified source (a minified bundle's one line is hundreds of kB). */
+function assertReadableCrash({ status, stderr, killed }, className) {
+  assert.ok(!killed, 'the child was still running after 10 s');
+  assert.ok(status !== 0 && status !== null, `exit status ${status}: it should fail as an uncaught error does; stderr: ${stderr}`);
+  const lines = stderr.trimEnd().split('\n');
+  const longest = Math.max(...lines.map((line) => line.length));
+  const shown = stderr.length > 2_000 ? `${stderr.slice(0, 1_000)}…` : stderr;
+  assert.ok(lines.length < 40, `${lines.length} lines on stderr:\n${shown}`);
+  assert.ok(Buffer.byteLength(stderr) < 4_096, `${Buffer.byteLength(stderr)} bytes on stderr:\n${shown}`);
+  assert.ok(longest <= 300, `a line of ${longest} characters on stderr (minified source?):\n${shown.slice(0, 600)}`);
+  assert.match(stderr, new RegExp(`^${className}: `, 'm'), `no "${className}: ..." line:\n${shown}`);
+  assert.ok(!stderr.includes(KEY), 'the report shows the API key');
+}
+
+test('an uncaught rejection from the package prints a short readable report', async () => {
+  assertReadableCrash(await runModule(`
+    import { EvoLinkClient } from 'evolink-tasks';
+    const client = new EvoLinkClient({ baseUrl: process.env.FAKE_URL, apiKey: '${KEY}' });
+    await client.getTask('e401-uncaught');
+  `, 10_000), 'ApiError');
+});
+
+test('an uncaught TypeError thrown by the constructor prints a short readable report', async () => {
+  const crash = await runModule(`
+    import { EvoLinkClient } from 'evolink-tasks';
+    new EvoLinkClient({ bogus: 1, apiKey: '${KEY}' });
+  `, 10_000);
+  assertReadableCrash(crash, 'TypeError');
+  assert.match(crash.stderr, /bogus/, 'the message names the unknown option');
+});
 
 test('an app bundled into one file for Node needs no wasm file beside it', async () => {
   const out = mkdtempSync(join(tmpdir(), 'evolink-bundle-'));
@@ -165,4 +237,35 @@ test('an app bundled into one file for Node needs no wasm file beside it', async
     rmSync(app, { force: true });
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test('25,000 concurrent waits in one process all complete and the process ends cleanly', async () => {
+  // A fetch in memory: every task completes on its 3rd poll. A V8 abort ("Fatal error ...
+  // unreachable code", SIGTRAP) or any warning shows as the exit status or on stderr.
+  const WAITS = 25_000;
+  const child = await runModule(`
+    import { EvoLinkClient } from 'evolink-tasks';
+    const polls = new Map();
+    const fetch = async (url) => {
+      const taskId = url.slice(url.lastIndexOf('/') + 1);
+      const n = (polls.get(taskId) ?? 0) + 1;
+      polls.set(taskId, n);
+      const task = n >= 3 ? { id: taskId, status: 'completed', progress: 100 } : { id: taskId, status: 'processing', progress: 30 * n };
+      return new Response(JSON.stringify(task), { headers: { 'content-type': 'application/json' } });
+    };
+    const client = new EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', fetch, maxConcurrentRequests: 1_000 });
+    const started = Date.now();
+    const tasks = await Promise.all(Array.from({ length: ${WAITS} }, (_, i) => client.waitForTask('ok-' + i, { intervalMs: 10 })));
+    console.log(JSON.stringify({
+      completed: tasks.filter((t, i) => t.status === 'completed' && t.id === 'ok-' + i).length,
+      polls: [...polls.values()].reduce((a, b) => a + b, 0),
+      ms: Date.now() - started,
+    }));
+  `, 90_000);
+  assert.ok(!child.killed, `still running after 90 s; stdout: ${child.stdout.slice(0, 500)}`);
+  assert.equal(child.stderr, '', `stderr (exit status ${child.status}, signal ${child.signal})`);
+  assert.equal(child.status, 0, `exit status (signal ${child.signal}); stdout: ${child.stdout.slice(0, 500)}`);
+  const { completed, polls } = JSON.parse(child.stdout);
+  assert.equal(completed, WAITS, 'waits resolved with their own task, completed');
+  assert.equal(polls, 3 * WAITS, 'three polls per task');
 });

@@ -373,6 +373,28 @@ export const cases = [
     }
   }],
 
+  ['callbacks that call back into the client never break it', async ({ pkg, base }) => {
+    let client;
+    // A fetch whose abort listener calls the client again, from inside the client's abort.
+    const reentrant = (url, init) => {
+      init.signal.addEventListener('abort', () => client.getTask(id('ok')).catch(() => {}));
+      return fetch(url, init);
+    };
+    client = new pkg.EvoLinkClient({ baseUrl: base, fetch: reentrant });
+    const controller = new AbortController();
+    const get = client.getTask(id('hang'), { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('bye')), 50);
+    await rejects(get, (e) => equal(e.message, 'bye', 'reason'), 'abort');
+    // A signal-like object that calls its listener from inside addEventListener.
+    const reason = new Error('eager');
+    const eager = { aborted: false, reason, addEventListener: (type, listener) => listener(), removeEventListener() {} };
+    await rejects(client.waitForTask(id('ok'), { signal: eager, intervalMs: 10 }), (e) => check(e === reason, 'its reason'), 'eager');
+    // onProgress calling the client.
+    const task = await client.waitForTask(id('ok'), { intervalMs: 10, onProgress: () => void client.getTask(id('ok')).catch(() => {}) });
+    equal(task.status, 'completed', 'the wait completed');
+    equal((await client.getTask(id('ok'))).status, 'pending', 'the client still works');
+  }],
+
   // ---- Faults: what a long wait meets on real networks (the README's fault matrix) ----
 
   ['408, 429, 500, 502, 503, 504 are retried, at most maxRetries in a row', async ({ pkg, base }) => {
