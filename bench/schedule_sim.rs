@@ -3,6 +3,10 @@
 //! pace runs through the real poll loop (`Watch` over a virtual environment); the others are
 //! the fixed paces other clients use, and the oracle that asks once, at the exact moment.
 //!
+//! The client's clock may differ from the server's (`created` is the server's): the adaptive
+//! pace runs again with the client's clock 3 days and 10 minutes behind and ahead, on the whole
+//! population and on a short task (2.5 s, `estimated_time` 3 s).
+//!
 //! `cargo run --release --example schedule_sim [-- TASKS SEED]` prints a table and, with
 //! `--json`, the same figures as JSON (what `make bench` stores under `bench/results/`).
 
@@ -34,6 +38,9 @@ impl Rng {
         (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
     }
 }
+
+/// The server's clock when a task is created, in ms since the epoch.
+const CREATED_MS: f64 = 1_764_000_000_000.0;
 
 /// One simulated task, all times in ms from its creation.
 #[derive(Clone)]
@@ -70,14 +77,29 @@ impl SimTask {
         }
     }
 
+    /// A task that stays pending until it completes at `done_ms`.
+    fn short(done_ms: f64, estimate_s: f64) -> SimTask {
+        SimTask {
+            estimate_s,
+            queued: done_ms,
+            done: done_ms,
+            stall: None,
+            step: 1.0,
+            noise: vec![0.0],
+        }
+    }
+
     /// The body `GET /v1/tasks/{id}` returns at time `t`.
     fn body(&self, t: f64, polls: usize) -> String {
+        let created = CREATED_MS / 1000.0;
         if t >= self.done {
-            return r#"{"id":"t","created":0,"status":"completed","progress":100}"#.to_owned();
+            return format!(
+                r#"{{"id":"t","created":{created},"status":"completed","progress":100}}"#
+            );
         }
         if t < self.queued {
             return format!(
-                r#"{{"id":"t","created":0,"status":"pending","progress":0,"task_info":{{"estimated_time":{}}}}}"#,
+                r#"{{"id":"t","created":{created},"status":"pending","progress":0,"task_info":{{"estimated_time":{}}}}}"#,
                 self.estimate_s.round()
             );
         }
@@ -89,21 +111,23 @@ impl SimTask {
         let work = self.done - self.stall.map_or(0.0, |(_, s)| s) - self.queued;
         let noisy = 100.0 * busy / work + self.noise[polls % self.noise.len()];
         let progress = ((noisy / self.step).floor() * self.step).clamp(0.0, 99.0);
-        format!(r#"{{"id":"t","created":0,"status":"processing","progress":{progress}}}"#)
+        format!(r#"{{"id":"t","created":{created},"status":"processing","progress":{progress}}}"#)
     }
 }
 
-/// A virtual clock and a server answering from a `SimTask`.
+/// A virtual clock and a server answering from a `SimTask`. `now` counts from the task's
+/// creation; the client's clock reads `CREATED_MS + skew + now`.
 #[derive(Clone)]
 struct Sim {
     task: Rc<SimTask>,
     now: Rc<Cell<f64>>,
+    skew: f64,
     requests: Rc<Cell<usize>>,
 }
 
 impl Env for Sim {
     fn now_ms(&self) -> f64 {
-        self.now.get()
+        CREATED_MS + self.skew + self.now.get()
     }
     fn random(&self) -> f64 {
         0.5
@@ -118,11 +142,13 @@ impl Env for Sim {
     }
 }
 
-/// Runs the real poll loop with `pace` on one task: (requests, detection delay in ms).
-fn run_client(task: &SimTask, pace: Pace) -> (usize, f64) {
+/// Runs the real poll loop with `pace` on one task, the client's clock `skew` ms ahead of the
+/// server's: (requests, detection delay in ms).
+fn run_client(task: &SimTask, pace: Pace, skew: f64) -> (usize, f64) {
     let sim = Sim {
         task: Rc::new(task.clone()),
         now: Rc::new(Cell::new(0.0)),
+        skew,
         requests: Rc::new(Cell::new(0)),
     };
     let policy = Policy {
@@ -183,14 +209,14 @@ fn main() {
             "evolink-tasks adaptive (default)",
             &tasks
                 .iter()
-                .map(|t| run_client(t, Pace::default()))
+                .map(|t| run_client(t, Pace::default(), 0.0))
                 .collect::<Vec<_>>(),
         ),
         summarise(
             "fixed 5 s (EvoLink docs)",
             &tasks
                 .iter()
-                .map(|t| run_client(t, Pace::Fixed(5_000)))
+                .map(|t| run_client(t, Pace::Fixed(5_000), 0.0))
                 .collect::<Vec<_>>(),
         ),
         summarise(
@@ -204,7 +230,7 @@ fn main() {
             "fixed 0.5 s (Replicate, fal)",
             &tasks
                 .iter()
-                .map(|t| run_client(t, Pace::Fixed(500)))
+                .map(|t| run_client(t, Pace::Fixed(500), 0.0))
                 .collect::<Vec<_>>(),
         ),
         summarise(
@@ -212,6 +238,28 @@ fn main() {
             &tasks.iter().map(|_| (1, 0.0)).collect::<Vec<_>>(),
         ),
     ];
+
+    const DAY: f64 = 86_400_000.0;
+    const MINUTE: f64 = 60_000.0;
+    let skews = [
+        ("3 days behind", -3.0 * DAY),
+        ("10 min behind", -10.0 * MINUTE),
+        ("on time", 0.0),
+        ("10 min ahead", 10.0 * MINUTE),
+        ("3 days ahead", 3.0 * DAY),
+    ];
+    let short = SimTask::short(2_500.0, 3.0);
+    let skewed: Vec<(&str, Row, f64)> = skews
+        .iter()
+        .map(|&(name, skew)| {
+            let runs: Vec<_> = tasks
+                .iter()
+                .map(|t| run_client(t, Pace::default(), skew))
+                .collect();
+            let short_delay = run_client(&short, Pace::default(), skew).1 / 1000.0;
+            (name, summarise("adaptive", &runs), short_delay)
+        })
+        .collect();
 
     let (ours, docs) = (&rows[0], &rows[1]);
     let targets = [
@@ -224,6 +272,12 @@ fn main() {
             ours.mean_delay <= docs.mean_delay,
         ),
         ("p95 detection delay < 5 s", ours.p95_delay < 5.0),
+        (
+            "at every clock skew: p95 < 5 s, and a 2.5 s task seen within 4 s",
+            skewed
+                .iter()
+                .all(|(_, r, short)| r.p95_delay < 5.0 && *short < 4.0),
+        ),
     ];
     if json {
         let rows: Vec<String> = rows
@@ -234,9 +288,14 @@ fn main() {
             .iter()
             .map(|(t, ok)| format!(r#"{{"target":"{t}","pass":{ok}}}"#))
             .collect();
+        let skew_rows: Vec<String> = skewed
+            .iter()
+            .map(|(name, r, short)| format!(r#"{{"client_clock":"{name}","requests_per_task":{:.2},"mean_delay_s":{:.3},"p95_delay_s":{:.3},"short_task_delay_s":{short:.3}}}"#, r.requests, r.mean_delay, r.p95_delay))
+            .collect();
         println!(
-            r#"{{"tasks":{count},"seed":{seed},"policies":[{}],"targets":[{}]}}"#,
+            r#"{{"tasks":{count},"seed":{seed},"policies":[{}],"clock_skew":[{}],"targets":[{}]}}"#,
             rows.join(","),
+            skew_rows.join(","),
             checks.join(",")
         );
         return;
@@ -248,6 +307,15 @@ fn main() {
         println!(
             "| {} | {:.1} | {:.2} s | {:.2} s |",
             r.name, r.requests, r.mean_delay, r.p95_delay
+        );
+    }
+    println!("\nThe adaptive pace with the client's clock off the server's (`created` is the server's):\n");
+    println!("| client clock | requests / task | mean detection delay | p95 detection delay | 2.5 s task (estimate 3 s) seen after |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, r, short) in &skewed {
+        println!(
+            "| {name} | {:.1} | {:.2} s | {:.2} s | {short:.2} s |",
+            r.requests, r.mean_delay, r.p95_delay
         );
     }
     println!();

@@ -85,6 +85,8 @@ impl Default for Policy {
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Forecast {
+    /// When this client first saw the task (its own clock) and the progress then.
+    seen: Option<(f64, f64)>,
     /// Completion as `task_info.estimated_time` predicts it (ms since the epoch).
     estimate: Option<f64>,
     /// The first progress seen above zero: (time, progress).
@@ -96,10 +98,15 @@ pub struct Forecast {
 impl Forecast {
     /// Takes one observation of the task made at `now` (ms since the epoch).
     pub fn observe(&mut self, task: &Task, now: f64) {
+        // Timed from when this client first saw the task, on its own clock, and from the
+        // progress the server reported then; never from `created`, which is the server's clock:
+        // a client whose clock is off (or a task created long ago) would be judged overdue.
+        let (seen_at, seen_progress) = *self
+            .seen
+            .get_or_insert((now, f64::from(task.progress.unwrap_or(0))));
         if let Some(seconds) = task.estimated_time {
-            // The estimate counts from creation; `created` dates it when the server sent it.
-            let created = task.created.map(|s| s * 1000.0).filter(|c| *c <= now);
-            let estimate = created.unwrap_or(now) + seconds as f64 * 1000.0;
+            let left = f64::from(seconds) * 1000.0 * (1.0 - seen_progress / 100.0);
+            let estimate = seen_at + left;
             self.estimate = Some(self.estimate.map_or(estimate, |e: f64| e.min(estimate)));
         }
         let progress = match (task.progress, &task.status) {
@@ -302,12 +309,12 @@ mod tests {
     #[test]
     fn the_estimate_plans_sparse_polls_then_the_near_pace() {
         let mut f = Forecast::default();
-        // Created at t = 0 with a 165 s estimate, first seen 5 s later.
+        // First seen at t = 5 s with a 165 s estimate (`created`, the server's clock, is ignored).
         f.observe(
             &task(r#"{"status":"pending","created":0,"task_info":{"estimated_time":165}}"#),
             5_000.0,
         );
-        assert_eq!(f.remaining_ms(5_000.0), Some(160_000.0));
+        assert_eq!(f.remaining_ms(5_000.0), Some(165_000.0));
         assert_eq!(
             f.pause_ms(5_000.0, 1_000, 30_000),
             30_000,
@@ -315,19 +322,74 @@ mod tests {
         );
         assert_eq!(
             f.pause_ms(100_000.0, 1_000, 30_000),
-            22_750,
-            "a third of the 65 s left"
+            24_500,
+            "a third of the 70 s left"
         );
         assert_eq!(
-            f.pause_ms(162_000.0, 1_000, 30_000),
+            f.pause_ms(167_000.0, 1_000, 30_000),
             NEAR_INTERVAL_MS,
             "close: the near pace"
         );
         assert_eq!(
-            f.pause_ms(225_000.0, 1_000, 30_000),
+            f.pause_ms(230_000.0, 1_000, 30_000),
             6_000,
             "a minute overdue: slowly longer"
         );
+    }
+
+    #[test]
+    fn the_estimate_left_shrinks_with_the_progress_first_seen() {
+        let mut f = Forecast::default();
+        f.observe(
+            &task(r#"{"status":"processing","progress":75,"task_info":{"estimated_time":100}}"#),
+            0.0,
+        );
+        assert_eq!(
+            f.remaining_ms(0.0),
+            Some(25_000.0),
+            "a quarter of 100 s left"
+        );
+    }
+
+    /// A task that completes `duration_ms` after creation, with `estimated_time` seconds, seen
+    /// by a client whose clock is `skew_ms` ahead of the server's: the delay between completion
+    /// and the poll that sees it.
+    fn detection_delay(duration_ms: f64, estimated_time: u32, skew_ms: f64) -> f64 {
+        use crate::poller::{Poller, Step};
+        const CREATED: f64 = 1_764_000_000_000.0; // the server's clock at creation
+        let mut now = CREATED + skew_ms; // the client's clock then
+        let mut poller = Poller::new(Policy::default(), now);
+        loop {
+            match poller.after_wait(now, 0.0) {
+                Step::Fetch { .. } => {}
+                other => panic!("expected a fetch, got {other:?}"),
+            }
+            let server_now = now - skew_ms - CREATED;
+            let status = if server_now >= duration_ms {
+                "completed"
+            } else {
+                "pending"
+            };
+            let body = format!(
+                r#"{{"id":"t","status":"{status}","created":1764000000,"task_info":{{"estimated_time":{estimated_time}}}}}"#
+            );
+            let reaction = poller.on_response(Ok(task(&body)), now, 0.5);
+            match reaction.next {
+                Step::Done => return server_now - duration_ms,
+                Step::Wait(ms) => now += ms as f64,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_pace_does_not_trust_the_clients_clock() {
+        const DAY: f64 = 86_400_000.0;
+        const MINUTE: f64 = 60_000.0;
+        for skew in [-3.0 * DAY, -10.0 * MINUTE, 0.0, 10.0 * MINUTE, 3.0 * DAY] {
+            let delay = detection_delay(2_500.0, 3, skew);
+            assert!(delay < 4_000.0, "skew {skew} ms: seen {delay} ms late");
+        }
     }
 
     #[test]
