@@ -3,8 +3,7 @@
 // client: `load(client)` does, so a child process can time it (and a workerd bundle of this
 // file takes in none of them).
 //
-// For each client: module → what to import in Node (workerdModule: in workerd, if different;
-// bundle: a file to bundle first, when it imports wasm);
+// For each client: module → what to import in Node (workerdModule: in workerd, if different);
 // create(module, fetch) → client; get(client, id) → one request; wait(client, id, intervalMs)
 // → polls until done with the client's own wait (where it has one); body(id, n, done) → the
 // JSON its API answers on poll n.
@@ -34,15 +33,6 @@ export const clients = {
     create: (m, fetch) => m.createClient({ baseUrl: BASE, apiKey: 'k', fetch }),
     get: (c, id) => c.getTask(id),
     wait: (c, id, intervalMs) => c.waitForTask(id, { intervalMs }),
-    body: evolinkBody,
-  },
-  floor: {
-    label: 'hand-written loop + the wasm core (floor)',
-    // Imports wasm, so it is bundled first (bench/startup.mjs), like the package's entries.
-    bundle: './hand/core-loop.mjs',
-    create: (m, fetch) => m.createClient({ baseUrl: BASE, apiKey: 'k', fetch }),
-    get: (c, id) => c.getTask(id),
-    wait: null, // start-up only
     body: evolinkBody,
   },
   replicate: {

@@ -14,7 +14,7 @@ export async function run() {
   ], [
     { what: 'wasm memory', warm: r.warm.wasmBytes, end: r.end.wasmBytes, growth: r.growth.wasmBytes },
     { what: 'JS heap used', warm: r.warm.heapBytes, end: r.end.heapBytes, growth: r.growth.heapBytes },
-  ]);
+  ]) + `\n\nwasm-bindgen's externref table (its length, a capacity; its slots are counted in the JS heap): ${r.warm.externrefSlots} slots after warm-up, ${r.end.externrefSlots} at the end.`;
   return {
     markdown,
     data: r,

@@ -6,12 +6,16 @@ const WARM_UP = 30_000;
 const POLLS_PER_WAIT = 50;
 const CONCURRENT = 200;
 
-// Capture the package's wasm memory: the Node entry instantiates synchronously.
+// Capture the package's wasm memory and wasm-bindgen's externref table (the JS values Rust
+// holds; its slots are on the JS heap): the Node entry instantiates synchronously, with
+// wasm-bindgen's initSync.
 const Instance = WebAssembly.Instance;
 let memory;
+let externrefs;
 WebAssembly.Instance = function (module, imports) {
   const instance = new Instance(module, imports);
   memory ??= instance.exports.memory;
+  externrefs ??= instance.exports.__wbindgen_externrefs;
   return instance;
 };
 const { EvoLinkClient } = await import('../pkg/node.mjs');
@@ -56,7 +60,7 @@ async function runPolls(target) {
 
 function measure() {
   globalThis.gc?.();
-  return { wasmBytes: memory.buffer.byteLength, heapBytes: process.memoryUsage().heapUsed };
+  return { wasmBytes: memory.buffer.byteLength, heapBytes: process.memoryUsage().heapUsed, externrefSlots: externrefs?.length ?? 0 };
 }
 
 const started = performance.now();
@@ -67,7 +71,7 @@ await runPolls(WARM_UP + POLLS);
 const end = measure();
 const seconds = (performance.now() - started) / 1000;
 
-const growth = { wasmBytes: end.wasmBytes - warm.wasmBytes, heapBytes: end.heapBytes - warm.heapBytes };
+const growth = { wasmBytes: end.wasmBytes - warm.wasmBytes, heapBytes: end.heapBytes - warm.heapBytes, externrefSlots: end.externrefSlots - warm.externrefSlots };
 const pass = growth.wasmBytes === 0 && growth.heapBytes < 2 * 1024 * 1024;
 const result = { polls: polls - before, warmUpPolls: before, waits: serial, seconds: +seconds.toFixed(2), warm, end, growth, pass, gc: !!globalThis.gc };
 if (process.argv.includes('--json')) {
@@ -79,5 +83,6 @@ if (process.argv.includes('--json')) {
   console.log('|---|---:|---:|---:|');
   console.log(`| wasm memory | ${kb(warm.wasmBytes)} | ${kb(end.wasmBytes)} | ${kb(growth.wasmBytes)} |`);
   console.log(`| JS heap used | ${kb(warm.heapBytes)} | ${kb(end.heapBytes)} | ${kb(growth.heapBytes)} |`);
+  console.log(`| externref table (slots, a capacity) | ${warm.externrefSlots} | ${end.externrefSlots} | ${growth.externrefSlots} |`);
   console.log(`${pass ? 'PASS' : 'FAIL'} wasm memory flat and JS heap growth under 2 MiB after warm-up`);
 }

@@ -388,18 +388,20 @@ impl EvoLinkClient {
     /// Polls a task until it ends and resolves with the completed task.
     #[wasm_bindgen(js_name = waitForTask)]
     pub fn wait_for_task(&self, id: JsValue, options: JsValue) -> Returned {
-        Ok({
-            let shared = self.shared.clone();
-            promise(async move {
-                let o = wait_options(&options, "waitForTask options", true).map_err(reject)?;
-                let id = task_id(&id).map_err(reject)?;
-                if let Some(signal) = o.signal.as_ref().filter(|s| s.aborted()) {
-                    return Err(sys::abort_reason(signal));
-                }
-                let progress = o.on_progress.map_or(Progress::None, Progress::Js);
-                settle(WaitFuture::start(&shared, id, o.pacing, progress, o.signal, None).await)
-            })
-        })
+        // Checked and started now, so that the future behind the promise holds the wait alone.
+        let checked = wait_options(&options, "waitForTask options", true)
+            .and_then(|o| Ok((task_id(&id)?, o)));
+        let (id, o) = match checked {
+            Ok(checked) => checked,
+            Err(error) => return Ok(promise(async move { Err(reject(error)) })),
+        };
+        if let Some(signal) = o.signal.as_ref().filter(|s| s.aborted()) {
+            let reason = sys::abort_reason(signal);
+            return Ok(promise(async move { Err(reason) }));
+        }
+        let progress = o.on_progress.map_or(Progress::None, Progress::Js);
+        let wait = WaitFuture::start(&self.shared, id, o.pacing, progress, o.signal, None);
+        Ok(promise(async move { settle(wait.await) }))
     }
 
     /// The observations of a task, one per change, as an async iterator.

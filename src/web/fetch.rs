@@ -1,15 +1,12 @@
 //! One HTTP request through web-sys: the init object (method, headers, body, the
-//! `AbortController`'s signal), `fetch` called unbound, a deadline on a gloo-timers `Timeout`,
-//! and the body read under the 1 MiB limit (refused by `Content-Length`, else the stream is
+//! `AbortController`'s signal), `fetch` called unbound, and the body read under the 1 MiB limit (refused by `Content-Length`, else the stream is
 //! cancelled once it passes the limit).
 //!
 //! [`send`] never fails: it resolves with an [`Answer`] or a [`Failure`], and what an answer
 //! means is the core's business. Dropping its future aborts the request and clears the timer.
 
 use std::cell::Cell;
-use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -75,25 +72,17 @@ impl Drop for Abort<'_> {
     }
 }
 
-/// Sends `request` with `fetch` (called unbound) and `headers` (a plain object), abandoned after
-/// its `timeout_ms` or when `controller` aborts.
+/// Sends `request` with `fetch` (called unbound) and `headers` (a plain object); `controller`
+/// aborts it, and `timed_out` says whether that was its deadline (the scheduler's timer keeps
+/// every request's deadline, see `scheduler.rs`).
 pub async fn send(
     fetch: &Function,
     headers: &JsValue,
     request: &Request,
     controller: &AbortController,
+    timed_out: &Cell<bool>,
 ) -> Outcome {
     let mut guard = Abort(controller, true);
-    let timed_out = Rc::new(Cell::new(false));
-    let deadline = {
-        let controller = controller.clone();
-        let timed_out = timed_out.clone();
-        let ms = request.timeout_ms.min(i32::MAX as u64) as u32;
-        Timeout::new(ms, move || {
-            timed_out.set(true);
-            controller.abort();
-        })
-    };
     let url = request.url.as_str();
     let broke = |thrown: JsValue, what: &str| {
         let message = if timed_out.get() {
@@ -138,13 +127,11 @@ pub async fn send(
         });
     }
     let response: Response = response.unchecked_into();
-    let header = |name: &str| {
-        let headers = get(&response, "headers");
-        let get = get(&headers, "get").dyn_into::<Function>().ok()?;
-        get.call1(&headers, &JsValue::from_str(name))
-            .ok()?
-            .as_string()
-    };
+    // A Response-like object without `headers` (a test double) has none to read.
+    let headers = get(&response, "headers")
+        .is_object()
+        .then(|| response.headers());
+    let header = |name: &str| headers.as_ref()?.get(name).ok().flatten();
     let mut answer = Answer {
         status: status as u16,
         status_text: get(&response, "statusText").as_string().unwrap_or_default(),
@@ -165,7 +152,6 @@ pub async fn send(
         }
     }
     guard.disarm();
-    drop(deadline);
     Ok(answer)
 }
 
@@ -198,5 +184,10 @@ pub async fn read_text(response: &Response) -> Result<Option<String>, JsValue> {
             value.copy_to(into);
         }
     }
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    // Valid UTF-8 (the usual case) is taken as it is; otherwise bad bytes become U+FFFD, as
+    // `TextDecoder` does.
+    Ok(Some(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }))
 }

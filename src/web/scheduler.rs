@@ -1,8 +1,9 @@
 //! What every wait and request of one client shares, on one timer:
 //! - the waits, each plain data (its [`Poller`], where it is, how to settle it): no future or
 //!   promise chain exists while a wait sleeps;
-//! - one gloo-timers `Timeout` for all pauses (a heap of due waits; pauses ending within 10 ms
-//!   of each other end together, so waits on one task poll together);
+//! - one gloo-timers `Timeout` for every pause and every request's deadline (a heap of what is
+//!   due; pauses ending within 10 ms of each other end together, so waits on one task poll
+//!   together);
 //! - one request per task id at a time (a *flight*): every wait on that id gets its answer, and
 //!   the request is aborted when the last of them leaves;
 //! - a cap on requests in flight, and a client-wide pause after a 429;
@@ -204,6 +205,10 @@ struct Flight {
     waiters: Vec<Waiter>,
     started: bool,
     done: bool,
+    /// The sequence number of its deadline's heap entry, while the request runs.
+    deadline: Option<u64>,
+    /// Set when the deadline aborted it.
+    timed_out: Rc<std::cell::Cell<bool>>,
 }
 
 /// Who listens to a signal.
@@ -236,12 +241,15 @@ pub struct Config {
 
 #[derive(Default)]
 struct State {
-    waits: HashMap<u64, WaitSlot>,
+    /// Boxed: a bucket of the map then holds a pointer, not a whole slot.
+    waits: HashMap<u64, Box<WaitSlot>>,
     next_key: u64,
     heap: BinaryHeap<Reverse<(u64, u64, u64)>>,
     seq: u64,
     live: usize,
     timer: Option<Timeout>,
+    /// The timer that fired last, kept until the next fire (it was running when taken).
+    spent: Option<Timeout>,
     armed_for: u64,
     flights: HashMap<u64, Flight>,
     by_id: HashMap<String, u64>,
@@ -250,6 +258,18 @@ struct State {
     paused_until: f64,
     signals: Vec<SignalEntry>,
     page: Option<Closure<dyn FnMut()>>,
+}
+
+impl State {
+    /// True while heap entry `seq` of `key` still counts: a wait sleeping on it, or a request
+    /// whose deadline it is.
+    fn is_due(&self, key: u64, seq: u64) -> bool {
+        self.waits.get(&key).is_some_and(|s| s.at == At::Timer(seq))
+            || self
+                .flights
+                .get(&key)
+                .is_some_and(|f| f.deadline == Some(seq))
+    }
 }
 
 /// A client's shared state: its settings and its scheduler.
@@ -322,7 +342,7 @@ impl Shared {
         }
         state.waits.insert(
             key,
-            WaitSlot {
+            Box::new(WaitSlot {
                 id,
                 poller,
                 max_interval_ms: pacing.max_interval_ms,
@@ -332,7 +352,7 @@ impl Shared {
                 cause: JsValue::UNDEFINED,
                 at: At::Nowhere,
                 parked: None,
-            },
+            }),
         );
         self.apply(&mut state, key, step);
         key
@@ -563,12 +583,8 @@ impl Shared {
 
     /// Makes the armed timeout (and the page listeners) match what is pending.
     fn arm(&self, state: &mut State) {
-        while let Some(Reverse((_, seq, key))) = state.heap.peek() {
-            let live = state
-                .waits
-                .get(key)
-                .is_some_and(|s| s.at == At::Timer(*seq));
-            if live {
+        while let Some(&Reverse((_, seq, key))) = state.heap.peek() {
+            if state.is_due(key, seq) {
                 break;
             }
             state.heap.pop();
@@ -596,13 +612,14 @@ impl Shared {
     /// Wakes the waits whose pause is over (every sleeping one with `early`), then re-arms.
     fn fire(&self, early: bool) {
         let mut state = self.state.borrow_mut();
-        if let Some(timer) = state.timer.take() {
-            timer.forget(); // it has fired (or is replaced): nothing to clear
-        }
+        // The timer that fired is running this call: drop it at the next fire, not inside its
+        // own callback.
+        state.spent = state.timer.take();
         state.armed_for = u64::MAX;
         let now = sys::now();
         let limit = (now + COALESCE_MS) as u64;
         let mut ready = Vec::new();
+        let mut keep = Vec::new();
         while let Some(Reverse((due, seq, key))) = state.heap.peek().copied() {
             if due > limit && !early {
                 break;
@@ -614,8 +631,20 @@ impl Shared {
                     state.live -= 1;
                     ready.push((key, due));
                 }
+            } else if let Some(flight) = state.flights.get_mut(&key) {
+                if flight.deadline == Some(seq) && due > limit {
+                    keep.push(Reverse((due, seq, key))); // woken early: not a deadline yet
+                } else if flight.deadline == Some(seq) {
+                    // The request ran out of time: abort it (once the scheduler has returned,
+                    // since aborting runs the signal's listeners).
+                    flight.deadline = None;
+                    flight.timed_out.set(true);
+                    let controller = flight.controller.clone();
+                    wasm_bindgen_futures::spawn_local(async move { controller.abort() });
+                }
             }
         }
+        state.heap.extend(keep);
         let paused_until = state.paused_until;
         for (key, due) in ready {
             if let Some(slot) = state.waits.get(&key) {
@@ -698,6 +727,8 @@ impl Shared {
                 waiters: vec![waiter],
                 started: false,
                 done: false,
+                deadline: None,
+                timed_out: Rc::default(),
             },
         );
         if state.free > 0 {
@@ -716,6 +747,16 @@ impl Shared {
         flight.started = true;
         let request = flight.request.clone();
         let controller = flight.controller.clone();
+        let timed_out = flight.timed_out.clone();
+        // The request's deadline is an entry of the same heap, on the same timer.
+        let seq = state.seq;
+        state.seq += 1;
+        flight.deadline = Some(seq);
+        let due = (sys::now() + request.timeout_ms as f64)
+            .ceil()
+            .min(u64::MAX as f64) as u64;
+        state.heap.push(Reverse((due, seq, key)));
+        self.arm(state);
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let Some(shared) = me.upgrade() else {
@@ -726,7 +767,8 @@ impl Shared {
                 Some(_) => &config.post_headers,
                 None => &config.headers,
             };
-            let outcome = fetch::send(&config.fetch, headers, &request, &controller).await;
+            let outcome =
+                fetch::send(&config.fetch, headers, &request, &controller, &timed_out).await;
             shared.landed(key, outcome);
         });
     }

@@ -19,8 +19,13 @@ extern "C" {
     pub static RETURN_THIS: JsValue;
 }
 
-/// A property of `target`, or `undefined` when reading it throws.
+/// A property of `target`, or `undefined` when it has none or reading it throws. Only objects
+/// and functions are asked: a value caught from a thrown exception costs an externref slot that
+/// wasm-bindgen never frees, so the common case (no `document` outside a page) must not throw.
 pub fn get(target: &JsValue, key: &str) -> JsValue {
+    if !(target.is_object() || target.is_function()) {
+        return JsValue::UNDEFINED;
+    }
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 

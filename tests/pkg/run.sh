@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `make test-pkg` (after `make pkg`): the packed npm package, installed by name in a fresh scratch
 # project (tests/artifacts/scratch), runs the behaviour suite (suite.mjs) against one fake EvoLink
-# server in Node ESM and CJS, Deno, workerd, Chromium (plain page + Web Worker, Vite build), and
-# its types go through tsc. Prints "<runtime>: N passed, M failed" per runtime and, last,
-# "pkg: N passed, M failed"; exits 1 on any failure or any runtime that did not report.
+# server in Node ESM and CJS, Deno, workerd (at its current compatibility date and two older ones),
+# Chromium (plain page + Web Worker, Vite build), and its types go through tsc. Prints
+# "<runtime>: N passed, M failed" per runtime (names: lower case, digits, dashes, e.g.
+# workerd-2023-05-18) and, last, "pkg: N passed, M failed"; exits 1 on any failure or any runtime
+# that did not report.
 #
 # Files here: report.mjs (summary lines), chromium.mjs (playwright launcher); per runtime:
 # node-esm.test.mjs (+ node-process.test.mjs: Node-only checks), node-cjs.test.cjs, deno.test.mjs,
@@ -49,11 +51,11 @@ step() {
   timeout -k 10 "$seconds" "$@" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   set -e
-  if ! grep -qE '^[a-z-]+: [0-9]+ passed, [0-9]+ failed$' "$log" && grep -q '^# pass ' "$log"; then
+  if ! grep -qE '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed$' "$log" && grep -q '^# pass ' "$log"; then
     echo "$name: $(sed -n 's/^# pass //p' "$log") passed, $(sed -n 's/^# fail //p' "$log") failed" | tee -a "$log"
   fi
   local lines
-  lines=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed$' "$log" || true)
+  lines=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed$' "$log" || true)
   if [[ -z $lines ]]; then
     if ((rc == 124)); then not_run+=("$name (timed out after $seconds s)"); else not_run+=("$name (exit $rc)"); fi
     return
@@ -67,11 +69,12 @@ step() {
 }
 
 step node-esm 120 node --test --test-reporter=tap --unhandled-rejections=strict node-esm.test.mjs
-step node-process 60 env ESBUILD="$BIN/esbuild" node --test --test-reporter=tap --unhandled-rejections=strict node-process.test.mjs
+step node-process 180 env ESBUILD="$BIN/esbuild" node --test --test-reporter=tap --unhandled-rejections=strict node-process.test.mjs
 step node-cjs 120 node --unhandled-rejections=strict node-cjs.test.cjs
 # No --allow-read: the Node entry Deno uses carries the wasm inside.
 step deno 120 "$BIN/deno" run --no-prompt --cached-only --allow-net=127.0.0.1 deno.test.mjs "$BASE"
-step workerd 120 node "$HERE/workerd.run.mjs" "$SCRATCH" "$BASE"
+# The suite once per compatibility date (three dates, about 30 s each).
+step workerd 300 node "$HERE/workerd.run.mjs" "$SCRATCH" "$BASE"
 step chromium 180 node "$HERE/browser.run.mjs" "$BASE"
 step vite 180 node "$HERE/vite.run.mjs" "$SCRATCH" "$BASE"
 step tsc 120 node "$HERE/tsc.run.mjs" "$SCRATCH"
