@@ -782,6 +782,8 @@ impl Shared {
             let Some(flight) = state.flights.remove(&key) else {
                 return;
             };
+            // Its deadline is stale now: let the timer go if nothing else is due.
+            self.arm(&mut state);
             if flight.done {
                 return;
             }
@@ -840,6 +842,7 @@ impl Shared {
         if !started {
             state.flights.remove(&key);
         }
+        self.arm(state);
     }
 
     /// The answer to `GET /v1/tasks/{id}`, sharing the flight of any wait asking now.
