@@ -33,6 +33,8 @@ lint:
 test-native:
 	@echo "==> core tests (native)"
 	cargo test --quiet
+	@echo "==> the crate as published (cargo package: files, fields, wasm32 build)"
+	tests/crate/check.sh
 	@echo "==> fake server self-test"
 	node --test --test-reporter=dot tests/fake-server/
 
@@ -63,4 +65,4 @@ fuzz:
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-100} cargo test --release --test fuzz -- --nocapture --test-threads=1
 
 clean:
-	rm -rf target pkg/*.mjs pkg/*.cjs pkg/*.wasm pkg/*.d.ts pkg/*.d.cts pkg/README.md tests/artifacts
+	rm -rf target pkg/*.mjs pkg/*.cjs pkg/*.wasm pkg/*.d.ts pkg/*.d.cts pkg/README.md pkg/CHANGELOG.md pkg/LICENSE-MIT pkg/LICENSE-APACHE tests/artifacts

@@ -1,6 +1,7 @@
 // Assembles the npm package in pkg/ (run by `make pkg`, after cargo, wasm-bindgen and wasm-opt):
 // bundles each runtime entry of src/js/entries/ with wasm-bindgen's glue (target/bindgen), copies
-// the types and the README, and checks that pkg/package.json carries the crate's version.
+// the types, the package's README (src/js/README.md, not the repository's), the licences and the
+// changelog, and checks that pkg/package.json carries the crate's version.
 // Nothing is minified: an error's stack and source line stay readable in production.
 import { build } from 'esbuild';
 import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
@@ -70,7 +71,12 @@ copyFileSync(join(root, 'src/js/entries/node.mjs'), join(pkgDir, 'node.mjs'));
 copyFileSync(join(root, 'src/js/index.d.ts'), join(pkgDir, 'index.d.ts'));
 copyFileSync(join(root, 'src/js/index.d.ts'), join(pkgDir, 'index.d.cts'));
 
-copyFileSync(join(root, 'README.md'), join(pkgDir, 'README.md'));
+// What npm shows is the package's own README: installation and use. The repository's README
+// (development, benchmarks, internals) stays in the repository.
+copyFileSync(join(root, 'src/js/README.md'), join(pkgDir, 'README.md'));
+for (const file of ['LICENSE-MIT', 'LICENSE-APACHE', 'CHANGELOG.md']) {
+  copyFileSync(join(root, file), join(pkgDir, file));
+}
 
 if (readdirSync(join(bindgen, 'snippets')).length !== 1) {
   throw new Error('target/bindgen/snippets holds several crates\' snippets: run make clean');

@@ -1,4 +1,4 @@
-// The package's types, written by hand: the API is the JavaScript shell in src/js/client.js.
+// TypeScript declarations of the package, written by hand: the API is the one src/web/client.rs exports.
 
 /** A task status. Documented values are listed; any other string may arrive and means "still running". */
 export type TaskStatus = "pending" | "processing" | "completed" | "failed" | "cancelled" | (string & {});

@@ -7,7 +7,8 @@
 # workerd-2023-05-18) and, last, "pkg: N passed, M failed"; exits 1 on any failure or any runtime
 # that did not report.
 #
-# Files here: report.mjs (summary lines), chromium.mjs (playwright launcher); per runtime:
+# Files here: package.test.mjs (the tarball's files, manifest and README), report.mjs (summary
+# lines), chromium.mjs (playwright launcher); per runtime:
 # node-esm.test.mjs (+ node-process.test.mjs: Node-only checks), node-cjs.test.cjs, deno.test.mjs,
 # workerd.run.mjs (+ workerd-worker.mjs, workerd.capnp), browser.run.mjs (+ browser/),
 # vite.run.mjs (+ vite/), tsc.run.mjs (+ tsc/). What imports 'evolink-tasks' is copied into the
@@ -28,7 +29,7 @@ cd "$SCRATCH"
 tarball=$(timeout 60 npm pack "$ROOT/pkg" --pack-destination . --silent)
 echo '{ "name": "evolink-tasks-consumer", "private": true, "type": "module" }' > package.json
 timeout 60 npm install --offline --no-audit --no-fund --loglevel=error "./$tarball"
-cp "$HERE"/{suite.mjs,report.mjs,node-esm.test.mjs,node-process.test.mjs,node-cjs.test.cjs,deno.test.mjs} .
+cp "$HERE"/{package.test.mjs,suite.mjs,report.mjs,node-esm.test.mjs,node-process.test.mjs,node-cjs.test.cjs,deno.test.mjs} .
 cp -r "$HERE"/{workerd-worker.mjs,workerd.capnp,browser,vite,tsc} .
 mkdir fake-server && cp "$ROOT"/tests/fake-server/*.mjs fake-server/ # for node-process.test.mjs
 
@@ -68,6 +69,7 @@ step() {
   fi
 }
 
+step package 60 env TARBALL="$tarball" node --test --test-reporter=tap package.test.mjs
 step node-esm 120 node --test --test-reporter=tap --unhandled-rejections=strict node-esm.test.mjs
 step node-process 180 env ESBUILD="$BIN/esbuild" node --test --test-reporter=tap --unhandled-rejections=strict node-process.test.mjs
 step node-cjs 120 node --unhandled-rejections=strict node-cjs.test.cjs
