@@ -27,6 +27,8 @@ pub struct ApiError {
     pub fallback_suggestion: Option<String>,
     /// The raw `Retry-After` header, when the server sent one.
     pub retry_after: Option<String>,
+    /// The answer's request id header (`x-request-id` or `request-id`), for support requests.
+    pub request_id: Option<String>,
 }
 
 impl ApiError {
@@ -153,6 +155,16 @@ pub struct Record {
     /// `error.fallback_suggestion` of an API error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_suggestion: Option<String>,
+    /// The request id header of an API error's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// An API error's `Retry-After`, in ms from when it was read (either form); the edge that
+    /// has a clock fills it in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+    /// The task the error is about, when there is one; filled in by the edge that knows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
 }
 
 impl Error {
@@ -180,6 +192,12 @@ impl Error {
             kind: api.and_then(|a| a.kind.clone()),
             param: api.and_then(|a| a.param.clone()),
             fallback_suggestion: api.and_then(|a| a.fallback_suggestion.clone()),
+            request_id: api.and_then(|a| a.request_id.clone()),
+            retry_after_ms: None,
+            task_id: self
+                .task()
+                .map(|t| t.id.clone())
+                .filter(|id| !id.is_empty()),
         }
     }
 }
@@ -224,12 +242,14 @@ mod tests {
             param: None,
             fallback_suggestion: Some("check the key".into()),
             retry_after: None,
+            request_id: Some("req-1".into()),
         }));
         let record = serde_json::to_value(e.record()).expect("a record serializes");
         assert_eq!(
             record,
             serde_json::json!({"name": "ApiError", "message": "Invalid key", "code": "unauthorized",
-                "status": 401, "type": "authentication_error", "fallbackSuggestion": "check the key"})
+                "status": 401, "type": "authentication_error", "fallbackSuggestion": "check the key",
+                "requestId": "req-1"})
         );
         let r = Error::Argument(ArgumentKind::Range, "x".into()).record();
         assert_eq!((r.name, r.status), ("RangeError", None));

@@ -24,6 +24,8 @@ pub struct Head<'a> {
     pub status_text: &'a str,
     /// The `Retry-After` header, if any.
     pub retry_after: Option<&'a str>,
+    /// The request id header (`x-request-id` or `request-id`), if any.
+    pub request_id: Option<&'a str>,
 }
 
 /// An answer's body, as the host read it.
@@ -124,6 +126,7 @@ pub fn api_error<'de, D: Deserializer<'de>>(head: Head<'_>, body: Body<D>) -> Ap
         param: non_empty(object.param.as_ref()),
         fallback_suggestion: non_empty(object.fallback_suggestion.as_ref()),
         retry_after: head.retry_after.map(str::to_owned),
+        request_id: head.request_id.map(str::to_owned),
     }
 }
 
@@ -148,6 +151,7 @@ impl<'a> Answer<'a> {
             status: self.status,
             status_text: self.status_text,
             retry_after: self.retry_after,
+            request_id: None,
         }
     }
 }

@@ -195,6 +195,13 @@ pub fn backoff_ms(failures: u32, random: f64) -> u64 {
 /// Reads a `Retry-After` value, either delay-seconds or an HTTP date, into milliseconds from
 /// `now_unix_ms`, clamped to `0..=RETRY_AFTER_CAP_MS`. `None` when it is neither form.
 pub fn retry_after_ms(value: &str, now_unix_ms: f64) -> Option<u64> {
+    let ms = retry_after_hint_ms(value, now_unix_ms)?;
+    Some(ms.min(RETRY_AFTER_CAP_MS))
+}
+
+/// The server's `Retry-After` hint in milliseconds from `now_unix_ms`, as it stands (not
+/// capped; a date in the past is 0). `None` when it is neither delay-seconds nor an HTTP date.
+pub fn retry_after_hint_ms(value: &str, now_unix_ms: f64) -> Option<u64> {
     let value = value.trim_ascii();
     let ms = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         value
@@ -204,7 +211,7 @@ pub fn retry_after_ms(value: &str, now_unix_ms: f64) -> Option<u64> {
     } else {
         http_date_unix_ms(value)? - now_unix_ms
     };
-    Some(within(ms, 0.0, RETRY_AFTER_CAP_MS as f64) as u64)
+    Some(ms.max(0.0).min(u64::MAX as f64) as u64)
 }
 
 const MONTHS: [&str; 12] = [

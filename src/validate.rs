@@ -68,18 +68,41 @@ pub fn is_loopback_host(host: &str) -> bool {
             .all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Checks the scheme and host of an absolute base URL: https anywhere, http only to loopback.
-pub fn base_url(protocol: &str, hostname: &str) -> Result<(), Error> {
+/// How a base URL may be reached: whether requests carry an API key, and whether the caller
+/// allowed plain http for it anyway.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Transport {
+    /// Requests carry `Authorization: Bearer <key>`.
+    pub with_key: bool,
+    /// The caller's `allowInsecureHttp`.
+    pub allow_insecure_http: bool,
+}
+
+/// Checks the scheme and host of an absolute base URL. https is allowed anywhere. Plain http is
+/// allowed to any host when no key is sent (a proxy adds it), to loopback hosts with a key, and
+/// anywhere with a key only when the caller allowed insecure http.
+pub fn base_url(protocol: &str, hostname: &str, transport: Transport) -> Result<(), Error> {
     match protocol {
         "https:" => Ok(()),
+        "http:" if !transport.with_key || transport.allow_insecure_http => Ok(()),
         "http:" if is_loopback_host(hostname) => Ok(()),
-        "http:" => Err(type_error(
-            "baseUrl must use https (http is allowed only to localhost or 127.0.0.1)".to_owned(),
-        )),
+        "http:" => Err(type_error(format!(
+            "baseUrl http://{hostname} would send the API key in clear text: use https, or http to \
+             localhost, 127.x.x.x or [::1], or set allowInsecureHttp: true to send it anyway"
+        ))),
         _ => Err(type_error(
-            "baseUrl must be an https URL or a relative path".to_owned(),
+            "baseUrl must be an http or https URL, or a path relative to the page".to_owned(),
         )),
     }
+}
+
+/// The API root a base URL names: without a trailing slash, and without a trailing `/v1`
+/// (`https://api.evolink.ai/v1`, as OpenAI's SDK users write it, is the same root).
+pub fn api_root(href: &str) -> &str {
+    let root = href.trim_end_matches('/');
+    root.strip_suffix("/v1")
+        .unwrap_or(root)
+        .trim_end_matches('/')
 }
 
 #[cfg(test)]
@@ -119,8 +142,17 @@ mod tests {
     }
 
     #[test]
-    fn base_urls_are_https_or_loopback_http() {
-        assert_eq!(base_url("https:", "api.evolink.ai"), Ok(()));
+    fn base_urls_are_https_or_http_without_a_key_or_to_loopback() {
+        let keyed = Transport {
+            with_key: true,
+            allow_insecure_http: false,
+        };
+        let keyless = Transport::default();
+        let allowed = Transport {
+            with_key: true,
+            allow_insecure_http: true,
+        };
+        assert_eq!(base_url("https:", "api.evolink.ai", keyed), Ok(()));
         for host in [
             "localhost",
             "127.0.0.1",
@@ -128,16 +160,41 @@ mod tests {
             "[::1]",
             "app.localhost",
         ] {
-            assert_eq!(base_url("http:", host), Ok(()), "{host}");
+            assert_eq!(base_url("http:", host, keyed), Ok(()), "{host}");
         }
         for host in [
             "example.com",
             "10.0.0.1",
             "127.0.0.1.evil.com",
             "0x7f.0.0.1",
+            "evolink-proxy",
         ] {
-            assert!(message(base_url("http:", host)).contains("https"), "{host}");
+            let refused = message(base_url("http:", host, keyed));
+            assert!(
+                refused.contains("allowInsecureHttp") && refused.contains(host),
+                "{refused}"
+            );
+            assert_eq!(
+                base_url("http:", host, keyless),
+                Ok(()),
+                "{host} without a key"
+            );
+            assert_eq!(base_url("http:", host, allowed), Ok(()), "{host} allowed");
         }
-        assert!(base_url("ftp:", "x").is_err());
+        assert!(base_url("ftp:", "x", keyless).is_err());
+    }
+
+    #[test]
+    fn a_trailing_v1_names_the_same_root() {
+        for href in [
+            "https://api.evolink.ai",
+            "https://api.evolink.ai/",
+            "https://api.evolink.ai/v1",
+            "https://api.evolink.ai/v1/",
+        ] {
+            assert_eq!(api_root(href), "https://api.evolink.ai", "{href}");
+        }
+        assert_eq!(api_root("https://x.test/proxy/v1"), "https://x.test/proxy");
+        assert_eq!(api_root("https://x.test/v12"), "https://x.test/v12");
     }
 }

@@ -451,6 +451,7 @@ fn any_answer_becomes_a_task_or_an_error() {
                     status,
                     status_text: &text,
                     retry_after: retry.as_deref(),
+                    request_id: None,
                 };
                 prop_assert_eq!(&read(head, Body::Parsed(&value)), &result);
             }
@@ -527,7 +528,8 @@ fn task_ids_and_base_urls_never_panic() {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)));
             }
-            let _ = validate::base_url(&protocol, &host);
+            let _ = validate::base_url(&protocol, &host, validate::Transport::default());
+            let _ = validate::api_root(&host);
             let _ = validate::is_loopback_host(&host);
             Ok(())
         },

@@ -514,22 +514,30 @@ async fn a_seedance_limit_violation_is_an_argument_error_and_sends_nothing() {
 }
 
 #[wasm_bindgen_test]
-async fn a_base_url_over_plain_http_to_another_host_is_refused() {
-    let options = |url: &str| ClientOptions {
+async fn a_key_over_plain_http_to_another_host_is_refused_unless_allowed() {
+    let options = |url: &str, key: Option<&str>, allow: bool| ClientOptions {
         base_url: Some(url.into()),
+        api_key: key.map(str::to_owned),
+        allow_insecure_http: allow,
         ..Default::default()
     };
-    match Client::new(options("http://example.com")) {
+    match Client::new(options("http://example.com", Some("k"), false)) {
         Err(Error::Argument(ArgumentKind::Type, message)) => {
-            assert!(message.contains("https"), "{message}")
+            assert!(
+                message.contains("allowInsecureHttp") && message.contains("example.com"),
+                "{message}"
+            )
         }
         Err(other) => panic!("expected a TypeError-like Argument, got {other:?}"),
         Ok(client) => panic!("accepted, as {}", client.base_url()),
     }
-    // The allowed ones, for contrast: https anywhere, http to loopback.
-    let https = Client::new(options("https://api.evolink.ai/")).expect("https");
+    // The allowed ones, for contrast: https anywhere, http to loopback, http without a key
+    // (a proxy adds it), http with a key when allowed; a trailing /v1 names the same root.
+    let https = Client::new(options("https://api.evolink.ai/v1", Some("k"), false)).expect("https");
     assert_eq!(https.base_url(), "https://api.evolink.ai");
-    assert!(Client::new(options("http://127.0.0.1:9/")).is_ok());
+    assert!(Client::new(options("http://127.0.0.1:9/", Some("k"), false)).is_ok());
+    assert!(Client::new(options("http://evolink-proxy:8080", None, false)).is_ok());
+    assert!(Client::new(options("http://example.com", Some("k"), true)).is_ok());
 }
 
 #[wasm_bindgen_test]

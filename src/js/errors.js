@@ -12,6 +12,15 @@ export class EvoLinkError extends Error {
     this.name = new.target.name;
     this.code = code;
   }
+
+  /** What `JSON.stringify` keeps: the name, message, code and the plain fields (no task, no cause). */
+  toJSON() {
+    const json = { name: this.name, message: this.message, code: this.code };
+    for (const key of ['status', 'taskId', 'type', 'param', 'fallbackSuggestion', 'retryAfterMs', 'requestId']) {
+      if (this[key] !== undefined) json[key] = this[key];
+    }
+    return json;
+  }
 }
 
 /** A non-2xx answer from the API or a proxy in front of it. */
@@ -67,10 +76,19 @@ export class InvalidResponseError extends EvoLinkError {
 
 /**
  * The error a record from Rust describes (`error::Record`): `{ name: 'ApiError', message, … }`,
- * with the task object (a failed task, a timeout's last observation) and, for a
- * `NetworkError`, what `fetch` threw.
+ * with the task object (a failed task, a timeout's last observation), for a `NetworkError` what
+ * `fetch` threw, and the id of the task it is about (`taskId`).
  */
 export function fromRecord(r, task, cause) {
+  const error = errorOf(r, task, cause);
+  // Set only when known, so that `'taskId' in error` says whether the error is about a task.
+  for (const key of ['taskId', 'retryAfterMs', 'requestId']) {
+    if (r[key] !== undefined) error[key] = r[key];
+  }
+  return error;
+}
+
+function errorOf(r, task, cause) {
   switch (r.name) {
     case 'ApiError':
       return new ApiError(r.message, r.code, r.status, r.type, r.param, r.fallbackSuggestion);

@@ -48,8 +48,14 @@ export interface Task {
 export interface ClientOptions {
     /** Sent as `Authorization: Bearer <apiKey>`. Never ship a key to a browser: use a proxy. */
     apiKey?: string;
-    /** Default `https://api.evolink.ai`. https, http to loopback, or a path relative to the page (`/evolink`). */
+    /**
+     * Default `https://api.evolink.ai` (a trailing `/v1` names the same root). https; http to any
+     * host without `apiKey` (a proxy adds it), to loopback with one, or anywhere with
+     * `allowInsecureHttp`; or a path relative to the page (`/evolink`).
+     */
     baseUrl?: string;
+    /** Send `apiKey` over plain http to a host that is not this machine. Default false. */
+    allowInsecureHttp?: boolean;
     /** Extra request headers. */
     headers?: Record<string, string>;
     /** A fetch to use instead of the global one; it is called unbound. */
@@ -86,6 +92,20 @@ export interface WaitOptions extends WatchOptions {
     onProgress?: (task: Task) => void;
 }
 
+/** Options of `generateVideo`, `generateImage` and `generateAudio`. */
+export interface GenerateOptions extends WaitOptions {
+    /**
+     * Called once with the created task, before the first poll: keep `task.id` (the task is
+     * billed) to resume with `waitForTask` if the wait fails.
+     */
+    onCreated?: (task: Task) => void;
+}
+
+/** What `getCredits` resolves with: the API's answer as it is. */
+export interface Credits {
+    [field: string]: unknown;
+}
+
 /** Parameters of `createImage` and `createAudio`: sent as they are, `model` required. */
 export interface CreateParams {
     model: string;
@@ -120,6 +140,10 @@ export interface VideoParams extends CreateParams {
 export declare class EvoLinkError extends Error {
     /** A stable machine-readable code. */
     readonly code: string;
+    /** The task the error is about, when there is one (always, once a `generate*` call has created its task). */
+    readonly taskId?: string;
+    /** What `JSON.stringify` keeps: `name`, `message`, `code` and the plain fields, never the key. */
+    toJSON(): { name: string; message: string; code: string; status?: number; taskId?: string; [field: string]: unknown };
 }
 
 /** A non-2xx answer from the API or a proxy in front of it. */
@@ -132,6 +156,10 @@ export declare class ApiError extends EvoLinkError {
     readonly type: string | undefined;
     readonly param: string | undefined;
     readonly fallbackSuggestion: string | undefined;
+    /** The server's `Retry-After` (seconds or an HTTP date), in ms from when it was read. */
+    readonly retryAfterMs?: number;
+    /** The answer's request id header (`x-request-id`), for support requests. */
+    readonly requestId?: string;
 }
 
 /** The task ended as `failed` or `cancelled`. */
@@ -185,11 +213,18 @@ export class EvoLinkClient {
     createVideo(params: VideoParams, options?: RequestOptions): Promise<Task>;
     /**
      * Creates a video task and waits for it: `createVideo` then `waitForTask` in one call.
-     * `onProgress` sees the created task first.
+     * `onCreated`, then `onProgress`, see the created task first; every error after the
+     * create carries `taskId`.
      */
-    generateVideo(params: VideoParams, options?: WaitOptions): Promise<Task>;
+    generateVideo(params: VideoParams, options?: GenerateOptions): Promise<Task>;
+    /** Creates an image task and waits for it, as `generateVideo` does. */
+    generateImage(params: CreateParams, options?: GenerateOptions): Promise<Task>;
+    /** Creates an audio task and waits for it, as `generateVideo` does. */
+    generateAudio(params: CreateParams, options?: GenerateOptions): Promise<Task>;
+    /** The account's credits, `GET /v1/credits`: checks a key without creating a task. */
+    getCredits(options?: RequestOptions): Promise<Credits>;
     /**
-     * Fetches a task once: `GET /v1/tasks/{id}`.
+     * Fetches a task: `GET /v1/tasks/{id}`, repeated after transient failures as a wait does.
      */
     getTask(id: string, options?: RequestOptions): Promise<Task>;
     /**

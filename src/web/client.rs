@@ -34,6 +34,7 @@ use crate::validate;
 pub const DEFAULT_BASE_URL: &str = "https://api.evolink.ai";
 
 const CLIENT_OPTIONS: &[&str] = &[
+    "allowInsecureHttp",
     "apiKey",
     "baseUrl",
     "headers",
@@ -59,12 +60,21 @@ pub struct Settings {
     pub max_retries: Option<u64>,
     /// Requests in flight at once.
     pub max_concurrent_requests: Option<u64>,
+    /// Send the key over plain http to a host that is not this machine.
+    pub allow_insecure_http: bool,
 }
 
 impl Settings {
     /// The client's shared state, once every setting is checked.
     pub fn build(self) -> Result<Rc<Shared>, Error> {
-        let base = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let transport = validate::Transport {
+            with_key: self.api_key.is_some(),
+            allow_insecure_http: self.allow_insecure_http,
+        };
+        let base = base_url(
+            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            transport,
+        )?;
         let fetch = self.fetch.or_else(sys::global_fetch).ok_or_else(|| {
             type_error("this runtime has no global fetch; pass one as the fetch option".to_owned())
         })?;
@@ -101,11 +111,12 @@ impl Settings {
     }
 }
 
-/// The base URL, resolved against the page when relative, without a trailing slash.
-fn base_url(base: &str) -> Result<String, Error> {
+/// The API root of a base URL, resolved against the page when relative, without a trailing
+/// slash or `/v1`.
+fn base_url(base: &str, transport: validate::Transport) -> Result<String, Error> {
     let url = match web_sys::Url::new(base) {
         Ok(url) => {
-            validate::base_url(&url.protocol(), &url.hostname())?;
+            validate::base_url(&url.protocol(), &url.hostname(), transport)?;
             url
         }
         Err(_) => {
@@ -126,7 +137,7 @@ fn base_url(base: &str) -> Result<String, Error> {
             "baseUrl must not have a query string or a fragment".to_owned(),
         ));
     }
-    Ok(url.href().trim_end_matches('/').to_owned())
+    Ok(validate::api_root(&url.href()).to_owned())
 }
 
 fn client_settings(value: &JsValue) -> Result<Settings, Error> {
@@ -154,7 +165,17 @@ fn client_settings(value: &JsValue) -> Result<Settings, Error> {
             }
         }
     }
+    let allow_insecure_http = match o.allow_insecure_http.as_bool() {
+        Some(allowed) => allowed,
+        None if o.allow_insecure_http.is_undefined() => false,
+        None => {
+            return Err(type_error(format!(
+                "{what}: \"allowInsecureHttp\" must be a boolean"
+            )))
+        }
+    };
     Ok(Settings {
+        allow_insecure_http,
         api_key: convert::string(&o.api_key, what, "apiKey")?,
         base_url: convert::string(&o.base_url, what, "baseUrl")?,
         headers,
@@ -194,20 +215,103 @@ pub async fn under<T>(
     .await
 }
 
-/// One `GET /v1/tasks/{id}`, shared with the waits asking for that task now.
+/// One `GET /v1/tasks/{id}`, shared with the waits asking for that task now; transient
+/// failures are retried as a wait retries them (a GET is safe to repeat).
 pub async fn fetch_once(shared: &Shared, id: String) -> Result<Observation, Failure> {
-    let outcome = shared.get(id).await;
-    match &*outcome {
-        Ok(answer) => {
-            let (task, value) = read_answer(answer)?;
-            Ok(Observation { task, value })
+    let mut failures = 0;
+    loop {
+        hold_back(shared).await;
+        let outcome = shared.get(id.clone()).await;
+        let error = match &*outcome {
+            Ok(answer) => match read_answer(answer) {
+                Ok((task, value)) => return Ok(Observation { task, value }),
+                Err(error) => Failure::from(error),
+            },
+            Err(failure) => Failure::Error {
+                error: Error::Network(failure.message.clone()),
+                task: JsValue::UNDEFINED,
+                cause: failure.cause.clone(),
+                task_id: None,
+            },
+        };
+        failures += 1;
+        match retry_delay(shared, &error, failures) {
+            Some(ms) => TimeoutFuture::new(ms).await,
+            None => return Err(error.about(&id)),
         }
-        Err(failure) => Err(Failure::Error {
-            error: Error::Network(failure.message.clone()),
-            task: JsValue::UNDEFINED,
-            cause: failure.cause.clone(),
-        }),
     }
+}
+
+/// `GET {path}` alone (not shared), retried as [`fetch_once`] is; resolves with the parsed JSON.
+pub async fn get_json(shared: &Shared, path: &str) -> Result<JsValue, Failure> {
+    let mut failures = 0;
+    loop {
+        hold_back(shared).await;
+        let request = Request {
+            url: format!("{}{path}", shared.config.base),
+            method: "GET",
+            body: None,
+            timeout_ms: shared.config.request_timeout_ms,
+        };
+        let outcome = shared.send(request).await;
+        let error = match &*outcome {
+            Ok(answer) if (200..300).contains(&answer.status) => {
+                match convert::parse(answer.body.as_deref()) {
+                    (response::Body::Parsed(_), value) if value.is_object() => return Ok(value),
+                    _ => Failure::from(Error::InvalidResponse(format!(
+                        "The answer to GET {path} is not a JSON object"
+                    ))),
+                }
+            }
+            Ok(answer) => match read_answer(answer) {
+                Err(error) => Failure::from(error),
+                Ok(_) => Failure::from(Error::InvalidResponse("unreachable".to_owned())),
+            },
+            Err(failure) => Failure::Error {
+                error: Error::Network(failure.message.clone()),
+                task: JsValue::UNDEFINED,
+                cause: failure.cause.clone(),
+                task_id: None,
+            },
+        };
+        failures += 1;
+        match retry_delay(shared, &error, failures) {
+            Some(ms) => TimeoutFuture::new(ms).await,
+            None => return Err(error),
+        }
+    }
+}
+
+/// Waits while the client is paused after a 429.
+async fn hold_back(shared: &Shared) {
+    let paused = shared.paused_until() - sys::now();
+    if paused > 0.0 {
+        TimeoutFuture::new(paused.ceil().min(i32::MAX as f64) as u32).await;
+    }
+}
+
+/// The pause before repeating a GET after its `failures`-th transient failure in a row (a 429
+/// also pauses every request of the client), or `None` to give up.
+fn retry_delay(shared: &Shared, failure: &Failure, failures: u32) -> Option<u32> {
+    let Failure::Error { error, .. } = failure else {
+        return None;
+    };
+    if !error.is_retryable() || failures > shared.config.max_retries {
+        return None;
+    }
+    let now = sys::now();
+    let hint = match error {
+        Error::Api(api) => api
+            .retry_after
+            .as_deref()
+            .and_then(|v| crate::schedule::retry_after_ms(v, now)),
+        _ => None,
+    };
+    let ms = hint.unwrap_or_else(|| crate::schedule::backoff_ms(failures, sys::random()));
+    if matches!(error, Error::Api(api) if api.status == 429) {
+        shared.pause(now + ms as f64);
+    }
+    Some(ms.min(i32::MAX as u64) as u32)
 }
 
 /// Checks creation parameters and returns the JSON body to send.
@@ -268,6 +372,7 @@ pub async fn create_task(
                     error,
                     task: JsValue::UNDEFINED,
                     cause: f.cause.clone(),
+                    task_id: None,
                 };
                 (0, None, f.unsent, failure)
             }
@@ -338,7 +443,7 @@ impl From<Observation> for JsValue {
 }
 
 fn reject(error: Error) -> JsValue {
-    js_error(&error, &JsValue::UNDEFINED, &JsValue::UNDEFINED)
+    js_error(&error, &JsValue::UNDEFINED, &JsValue::UNDEFINED, None)
 }
 
 /// What an exported method returns: always `Ok` (a promise rejects; it never throws). The
@@ -389,7 +494,7 @@ impl EvoLinkClient {
     #[wasm_bindgen(js_name = waitForTask)]
     pub fn wait_for_task(&self, id: JsValue, options: JsValue) -> Returned {
         // Checked and started now, so that the future behind the promise holds the wait alone.
-        let checked = wait_options(&options, "waitForTask options", true)
+        let checked = wait_options(&options, "waitForTask options", convert::WAIT_OPTIONS)
             .and_then(|o| Ok((task_id(&id)?, o)));
         let (id, o) = match checked {
             Ok(checked) => checked,
@@ -407,7 +512,8 @@ impl EvoLinkClient {
     /// The observations of a task, one per change, as an async iterator.
     #[wasm_bindgen(js_name = watchTask)]
     pub fn watch_task(&self, id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-        let o = wait_options(&options, "watchTask options", false).map_err(reject)?;
+        let o =
+            wait_options(&options, "watchTask options", convert::WATCH_OPTIONS).map_err(reject)?;
         let id = task_id(&id).map_err(reject)?;
         let watch = TaskWatch {
             shared: self.shared.clone(),
@@ -442,36 +548,34 @@ impl EvoLinkClient {
         Ok(self.create(Kind::Audio, params, options))
     }
 
-    /// Creates a video task and waits for it; `onProgress` sees the created task first.
+    /// Creates a video task and waits for it: `onCreated` gets the created task (keep its id),
+    /// then `onProgress` sees it and every change.
     #[wasm_bindgen(js_name = generateVideo)]
     pub fn generate_video(&self, params: JsValue, options: JsValue) -> Returned {
-        Ok({
-            let shared = self.shared.clone();
-            promise(async move {
-                let o = wait_options(&options, "generateVideo options", true).map_err(reject)?;
-                let body = create_body(Kind::Video, &params).map_err(reject)?;
-                let signal = o.signal.as_ref();
-                let created = settle_err(
-                    under(&shared, signal, create_task(&shared, Kind::Video, body)).await,
-                )?;
-                if validate::task_id(&created.task.id).is_err() {
-                    let error =
-                        Error::InvalidResponse("The created task has no valid id".to_owned());
-                    return Err(reject(error));
-                }
-                if let Some(f) = &o.on_progress {
-                    f.call1(&JsValue::UNDEFINED, &created.value)?;
-                }
-                if let Some(signal) = signal.filter(|s| s.aborted()) {
-                    return Err(sys::abort_reason(signal));
-                }
-                let id = created.task.id.clone();
-                let progress = o.on_progress.map_or(Progress::None, Progress::Js);
-                let wait =
-                    WaitFuture::start(&shared, id, o.pacing, progress, o.signal, Some(created));
-                settle(wait.await)
-            })
-        })
+        Ok(self.generate(Kind::Video, "generateVideo options", params, options))
+    }
+
+    /// Creates an image task and waits for it, as `generateVideo` does.
+    #[wasm_bindgen(js_name = generateImage)]
+    pub fn generate_image(&self, params: JsValue, options: JsValue) -> Returned {
+        Ok(self.generate(Kind::Image, "generateImage options", params, options))
+    }
+
+    /// Creates an audio task and waits for it, as `generateVideo` does.
+    #[wasm_bindgen(js_name = generateAudio)]
+    pub fn generate_audio(&self, params: JsValue, options: JsValue) -> Returned {
+        Ok(self.generate(Kind::Audio, "generateAudio options", params, options))
+    }
+
+    /// The account's credits: `GET /v1/credits`, as the API answers it. Checks a key without
+    /// creating a task.
+    #[wasm_bindgen(js_name = getCredits)]
+    pub fn get_credits(&self, options: JsValue) -> Returned {
+        let shared = self.shared.clone();
+        Ok(promise(async move {
+            let signal = call_options(&options, "getCredits options").map_err(reject)?;
+            settle(under(&shared, signal.as_ref(), get_json(&shared, "/v1/credits")).await)
+        }))
     }
 
     /// Confirms a callback: reads its body (see `parseTaskCallback`) and resolves with the
@@ -488,6 +592,39 @@ impl EvoLinkClient {
                 };
                 settle(under(&shared, signal.as_ref(), work).await)
             })
+        })
+    }
+
+    /// Creates a task of `kind`, then waits for it. Once created, every error names the task
+    /// (`taskId`), so that nobody creates (and pays for) it twice.
+    fn generate(
+        &self,
+        kind: Kind,
+        what: &'static str,
+        params: JsValue,
+        options: JsValue,
+    ) -> Promise {
+        let shared = self.shared.clone();
+        promise(async move {
+            let o = wait_options(&options, what, convert::GENERATE_OPTIONS).map_err(reject)?;
+            let body = create_body(kind, &params).map_err(reject)?;
+            let signal = o.signal.as_ref();
+            let created =
+                settle_err(under(&shared, signal, create_task(&shared, kind, body)).await)?;
+            let id = created.task.id.clone();
+            if validate::task_id(&id).is_err() {
+                let error = Error::InvalidResponse("The created task has no valid id".to_owned());
+                return Err(reject(error));
+            }
+            for callback in [&o.on_created, &o.on_progress].into_iter().flatten() {
+                callback.call1(&JsValue::UNDEFINED, &created.value)?;
+            }
+            if let Some(signal) = signal.filter(|s| s.aborted()) {
+                return Err(sys::abort_reason(signal));
+            }
+            let progress = o.on_progress.map_or(Progress::None, Progress::Js);
+            let wait = WaitFuture::start(&shared, id, o.pacing, progress, o.signal, Some(created));
+            settle(wait.await)
         })
     }
 

@@ -26,9 +26,29 @@ pub fn range_error(message: String) -> Error {
 }
 
 /// The JavaScript error for `error`: the package's class, with the task object (for a failed
-/// task or a timeout) and what `fetch` threw (for a network error).
-pub fn js_error(error: &Error, task: &JsValue, cause: &JsValue) -> JsValue {
-    let record = serde_wasm_bindgen::to_value(&error.record()).unwrap_or(JsValue::UNDEFINED);
+/// task or a timeout), what `fetch` threw (for a network error) and the id of the task it is
+/// about (named in the message too, when the message does not name it yet).
+pub fn js_error(error: &Error, task: &JsValue, cause: &JsValue, task_id: Option<&str>) -> JsValue {
+    let mut record = error.record();
+    if let Some(id) = task_id {
+        record.task_id = Some(id.to_owned());
+    }
+    if let (Some(id), Error::Argument(..) | Error::Aborted(_)) = (&record.task_id, error) {
+        let _ = id; // a bad argument is about the call, not a task
+        record.task_id = None;
+    }
+    if let Some(id) = &record.task_id {
+        if !record.message.contains(id.as_str()) {
+            record.message = format!("{} (task {id})", record.message);
+        }
+    }
+    if let Error::Api(api) = error {
+        record.retry_after_ms = api
+            .retry_after
+            .as_deref()
+            .and_then(|v| crate::schedule::retry_after_hint_ms(v, sys::now()));
+    }
+    let record = serde_wasm_bindgen::to_value(&record).unwrap_or(JsValue::UNDEFINED);
     let task = if error.task().is_some() {
         task
     } else {
@@ -75,6 +95,10 @@ pub struct JsOptions {
     pub max_interval_ms: JsValue,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub now_ms: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub allow_insecure_http: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub on_created: JsValue,
 }
 
 /// An options argument: `undefined`/`null` (none), or a plain object whose keys are all in
@@ -179,6 +203,17 @@ pub const WAIT_OPTIONS: &[&str] = &[
     "maxIntervalMs",
 ];
 
+/// The option names of a `generate*` call.
+pub const GENERATE_OPTIONS: &[&str] = &[
+    "onCreated",
+    "onProgress",
+    "signal",
+    "timeoutMs",
+    "intervalMs",
+    "minIntervalMs",
+    "maxIntervalMs",
+];
+
 /// How one wait runs: its pace and deadline, and its longest pause (a hidden page's pace).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pacing {
@@ -235,25 +270,20 @@ impl Pacing {
 pub struct WaitOptions {
     /// Called with each change.
     pub on_progress: Option<Function>,
+    /// `generate*` only: called once with the created task, before the first poll.
+    pub on_created: Option<Function>,
     /// The caller's signal.
     pub signal: Option<AbortSignal>,
     /// Pace and deadline.
     pub pacing: Pacing,
 }
 
-/// Reads the options of a wait (`with_progress`) or a watch.
-pub fn wait_options(
-    value: &JsValue,
-    what: &str,
-    with_progress: bool,
-) -> Result<WaitOptions, Error> {
-    let known = if with_progress {
-        WAIT_OPTIONS
-    } else {
-        WATCH_OPTIONS
-    };
+/// Reads the options of a wait, a watch or a `generate*` call (`known`: `WAIT_OPTIONS`,
+/// `WATCH_OPTIONS` or `GENERATE_OPTIONS`).
+pub fn wait_options(value: &JsValue, what: &str, known: &[&str]) -> Result<WaitOptions, Error> {
     let o = options(value, what, known)?;
     let on_progress = function(&o.on_progress, what, "onProgress")?;
+    let on_created = function(&o.on_created, what, "onCreated")?;
     let signal = signal(&o.signal, what)?;
     let pacing = Pacing::new(
         whole(&o.interval_ms, what, "intervalMs", 1)?,
@@ -263,6 +293,7 @@ pub fn wait_options(
     )?;
     Ok(WaitOptions {
         on_progress,
+        on_created,
         signal,
         pacing,
     })
@@ -294,6 +325,7 @@ pub fn read_answer(answer: &Answer) -> Result<(Task, JsValue), Error> {
         status: answer.status,
         status_text: &answer.status_text,
         retry_after: answer.retry_after.as_deref(),
+        request_id: answer.request_id.as_deref(),
     };
     let (body, value) = parse(answer.body.as_deref());
     response::read(head, body).map(|task| (task, value))

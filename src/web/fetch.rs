@@ -37,6 +37,8 @@ pub struct Answer {
     pub status_text: String,
     /// The `Retry-After` header.
     pub retry_after: Option<String>,
+    /// The request id header (`x-request-id`, else `request-id`).
+    pub request_id: Option<String>,
     /// The body text, or `None` when it passed the limit.
     pub body: Option<String>,
 }
@@ -136,6 +138,7 @@ pub async fn send(
         status: status as u16,
         status_text: get(&response, "statusText").as_string().unwrap_or_default(),
         retry_after: header("retry-after"),
+        request_id: header("x-request-id").or_else(|| header("request-id")),
         body: None,
     };
     let length = header("content-length").and_then(|l| l.trim().parse::<u64>().ok());

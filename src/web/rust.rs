@@ -50,6 +50,8 @@ pub struct ClientOptions {
     pub max_retries: Option<u32>,
     /// Requests in flight at once across all waits (default 6).
     pub max_concurrent_requests: Option<u32>,
+    /// Send the key over plain http to a host that is not this machine (default false).
+    pub allow_insecure_http: bool,
 }
 
 /// How [`Client::wait_for_task`] waits; every field is optional.
@@ -90,6 +92,7 @@ impl Client {
             _ => Ok(value),
         };
         let settings = Settings {
+            allow_insecure_http: options.allow_insecure_http,
             api_key: options.api_key,
             base_url: options.base_url,
             headers: options.headers,

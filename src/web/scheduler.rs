@@ -90,6 +90,8 @@ pub enum Failure {
         task: JsValue,
         /// What `fetch` threw, or `undefined`.
         cause: JsValue,
+        /// The id of the task the call was about, if any.
+        task_id: Option<String>,
     },
     /// A JavaScript value to reject with as it is: an abort reason, what `onProgress` threw.
     Thrown(JsValue),
@@ -99,8 +101,33 @@ impl Failure {
     /// The value a promise rejects with.
     pub fn to_js(&self) -> JsValue {
         match self {
-            Failure::Error { error, task, cause } => js_error(error, task, cause),
+            Failure::Error {
+                error,
+                task,
+                cause,
+                task_id,
+            } => js_error(error, task, cause, task_id.as_deref()),
             Failure::Thrown(value) => value.clone(),
+        }
+    }
+}
+
+impl Failure {
+    /// The same failure, said to be about task `id` (unless it names a task already).
+    pub fn about(self, id: &str) -> Failure {
+        match self {
+            Failure::Error {
+                error,
+                task,
+                cause,
+                task_id: None,
+            } => Failure::Error {
+                error,
+                task,
+                cause,
+                task_id: Some(id.to_owned()),
+            },
+            other => other,
         }
     }
 }
@@ -111,6 +138,7 @@ impl From<Error> for Failure {
             error,
             task: JsValue::UNDEFINED,
             cause: JsValue::UNDEFINED,
+            task_id: None,
         }
     }
 }
@@ -427,6 +455,7 @@ impl Shared {
                     error,
                     task: slot.last.clone(),
                     cause: slot.cause.clone(),
+                    task_id: Some(slot.id.clone()),
                 };
                 self.end(state, key, Err(failure));
             }

@@ -272,10 +272,13 @@ function randomId(length) {
  * An EvoLink error reply. `code` is the spec's string code, or the HTTP status as an
  * integer (the older documented form) when `numericCode` is set.
  */
+let errorCount = 0;
+
+/** An error in the API's documented shape, with a request id header as gateways send one. */
 export function errorReply(status, { numericCode = false, param = '', message, headers = {} } = {}) {
   const [code, type, defaultMessage] = HTTP_ERRORS[status] ?? [`error_${status}`, 'api_error', STATUS_CODES[status] ?? 'Error'];
   const error = { code: numericCode ? status : code, message: message ?? defaultMessage, type, param, fallback_suggestion: '' };
-  return jsonReply(status, { error }, headers);
+  return jsonReply(status, { error }, { 'x-request-id': `req_${status}_${++errorCount}`, ...headers });
 }
 
 export function jsonReply(status, value, headers = {}) {

@@ -98,6 +98,13 @@ test('other count-driven lifecycles', async (t) => {
 
 test('error forms: e (string code), n (integer code), h (HTML), z (empty)', async (t) => {
   const server = await withServer(t);
+  const ids = [];
+  for (const id of ['e401-x', 'e401-y', 'n404-x']) {
+    const res = await fetch(`${server.url}/v1/tasks/${id}`);
+    ids.push(res.headers.get('x-request-id'));
+  }
+  assert.ok(ids.every((r) => /^req_\d+_\d+$/.test(r)), `request ids: ${ids}`);
+  assert.equal(new Set(ids).size, 3, 'a request id per error');
   const e401 = await getJson(`${server.url}/v1/tasks/e401-x`);
   assert.equal(e401.status, 401);
   assert.deepEqual(Object.keys(e401.body.error), ['code', 'message', 'type', 'param', 'fallback_suggestion']);
@@ -196,7 +203,7 @@ test('CORS: preflight answers 204 and is not recorded; headers on every response
   assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
   assert.equal(preflight.headers.get('access-control-allow-headers'), 'authorization, content-type, x-test');
   assert.equal(preflight.headers.get('access-control-allow-methods'), 'GET, POST, OPTIONS');
-  assert.equal(preflight.headers.get('access-control-expose-headers'), 'retry-after');
+  assert.equal(preflight.headers.get('access-control-expose-headers'), 'retry-after, x-request-id');
   assert.deepEqual(server.requests(), []);
   for (const id of ['ok-1', 'e404-1', 'h502-1']) {
     const res = await fetch(`${server.url}/v1/tasks/${id}`);

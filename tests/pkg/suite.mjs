@@ -168,7 +168,7 @@ export const cases = [
   }],
 
   ['requestTimeoutMs bounds one request with a NetworkError', async ({ pkg, base }) => {
-    const client = new pkg.EvoLinkClient({ baseUrl: base, requestTimeoutMs: 100 });
+    const client = new pkg.EvoLinkClient({ baseUrl: base, requestTimeoutMs: 100, maxRetries: 0 });
     const started = Date.now();
     await rejects(client.getTask(id('slow3000')), (e) => {
       isError(e, pkg, pkg.NetworkError, 'network_error');
@@ -263,7 +263,8 @@ export const cases = [
     const bad = [
       [{ apikey: KEY }, TypeError, 'apikey'],
       [{ apiKey: 5 }, TypeError, 'apiKey'],
-      [{ baseUrl: 'http://example.com' }, TypeError, 'https'],
+      [{ apiKey: KEY, baseUrl: 'http://example.com' }, TypeError, 'allowInsecureHttp'],
+      [{ allowInsecureHttp: 'yes' }, TypeError, 'allowInsecureHttp'],
       [{ baseUrl: 'ftp://127.0.0.1' }, TypeError, 'baseUrl'],
       [{ requestTimeoutMs: 0 }, RangeError, 'requestTimeoutMs'],
       [{ maxRetries: -1 }, RangeError, 'maxRetries'],
@@ -393,6 +394,102 @@ export const cases = [
     const task = await client.waitForTask(id('ok'), { intervalMs: 10, onProgress: () => void client.getTask(id('ok')).catch(() => {}) });
     equal(task.status, 'completed', 'the wait completed');
     equal((await client.getTask(id('ok'))).status, 'pending', 'the client still works');
+  }],
+
+  // ---- A user's first hour (issue 12) ----
+
+  ['generate* calls onCreated once before the first poll; every error after the create carries taskId', async ({ pkg, base, client }) => {
+    const events = [];
+    const counting = new pkg.EvoLinkClient({ baseUrl: base, fetch: (url, init) => (events.push(init.method), fetch(url, init)) });
+    const task = await counting.generateVideo({ model: 'seedance-2.0-text-to-video', prompt: '[as:ok] a fox' }, {
+      intervalMs: 10,
+      onCreated: (t) => events.push(`created ${t.status}`),
+      onProgress: (t) => events.push(`${t.status} ${t.progress}`),
+    });
+    equal(events, ['POST', 'created pending', 'pending 0', 'GET', 'GET', 'processing 30', 'GET', 'processing 70', 'GET', 'completed 100'], 'events');
+    equal(task.status, 'completed', 'status');
+    // A failed task, and a network failure after the create: both name the created task.
+    let created;
+    await rejects(client.generateVideo({ model: 'veo-9', prompt: '[as:fail] x' }, { intervalMs: 10, onCreated: (t) => (created = t) }),
+      (e) => { isError(e, pkg, pkg.TaskFailedError); equal(e.taskId, created.id, 'taskId'); }, 'failed');
+    let posted;
+    const flaky = new pkg.EvoLinkClient({ baseUrl: base, maxRetries: 0, fetch: (url, init) => (init.method === 'POST' ? fetch(url, init).then((r) => (posted = r, r)) : Promise.reject(new TypeError('network down'))) });
+    await rejects(flaky.generateImage({ model: 'gpt-image-1', prompt: 'x' }, { onCreated: (t) => (created = t) }), (e) => {
+      isError(e, pkg, pkg.NetworkError);
+      equal([e.taskId, e.message.includes(created.id)], [created.id, true], 'taskId and message');
+    }, 'network');
+    check(posted !== undefined, 'the create went through');
+    // The pattern the README shows: keep the id, resume with waitForTask.
+    equal((await client.waitForTask(created.id, { intervalMs: 10 })).status, 'completed', 'resumed');
+  }],
+
+  ['generateImage, generateAudio and getCredits', async ({ base, client }) => {
+    const image = await client.generateImage({ model: 'gpt-image-1', prompt: '[as:ok] a fox' }, { intervalMs: 10 });
+    const audio = await client.generateAudio({ model: 'suno-v5', prompt: '[as:ok] a fox' }, { intervalMs: 10 });
+    equal([image.status, image.object, audio.status, audio.object], ['completed', 'image.generation.task', 'completed', 'audio.generation.task'], 'generated');
+    const posts = (await requests(base)).filter((r) => r.method === 'POST').map((r) => r.path);
+    check(posts.includes('/v1/images/generations') && posts.includes('/v1/audios/generations'), `posted to ${posts}`);
+    equal(await client.getCredits(), { credits: 1000 }, 'credits');
+    const log = await requests(base);
+    equal([log.at(-1).path, log.at(-1).authorization], ['/v1/credits', `Bearer ${KEY}`], 'GET /v1/credits with the key');
+  }],
+
+  ['http base URLs: any host without a key, loopback or allowInsecureHttp with one; a trailing /v1 is the same root', async ({ pkg, base }) => {
+    for (const baseUrl of ['http://evolink-proxy:8080', 'http://10.1.2.3/evolink', 'http://api.test']) {
+      equal(new pkg.EvoLinkClient({ baseUrl }).baseUrl, baseUrl, 'no key: any http host');
+    }
+    throws(() => new pkg.EvoLinkClient({ apiKey: KEY, baseUrl: 'http://evolink-proxy:8080' }), (e) => {
+      check(e instanceof TypeError, 'TypeError');
+      check(e.message.includes('evolink-proxy') && e.message.includes('allowInsecureHttp') && !e.message.includes(KEY), e.message);
+    }, 'a key over http');
+    equal(new pkg.EvoLinkClient({ apiKey: KEY, baseUrl: 'http://evolink-proxy:8080', allowInsecureHttp: true }).baseUrl, 'http://evolink-proxy:8080', 'allowed');
+    // A test host with an injected fetch.
+    const seen = [];
+    const faked = new pkg.EvoLinkClient({ baseUrl: 'http://api.test', fetch: async (url) => (seen.push(url), new Response('{"id":"t-1","status":"pending"}')) });
+    equal((await faked.getTask('t-1')).status, 'pending', 'through the injected fetch');
+    equal(seen, ['http://api.test/v1/tasks/t-1'], 'url');
+    for (const suffix of ['/v1', '/v1/']) {
+      const client = new pkg.EvoLinkClient({ baseUrl: base + suffix });
+      equal(client.baseUrl, base, `${suffix} names the root`);
+      const taskId = id('ok');
+      await client.getTask(taskId);
+      equal((await requests(base, taskId)).map((r) => r.path), [`/v1/tasks/${taskId}`], 'one /v1');
+    }
+  }],
+
+  ['getTask retries transient failures, at most maxRetries in a row', async ({ pkg, base }) => {
+    const patient = new pkg.EvoLinkClient({ baseUrl: base, maxRetries: 2 });
+    const taskId = id('flaky2');
+    equal((await patient.getTask(taskId)).status, 'pending', 'after two 503s');
+    equal((await requests(base, taskId)).length, 3, 'requests');
+    const strict = new pkg.EvoLinkClient({ baseUrl: base, maxRetries: 1 });
+    const failing = id('flaky2');
+    await rejects(strict.getTask(failing), (e) => isError(e, pkg, pkg.ApiError, 'service_unavailable'), 'maxRetries 1');
+    equal((await requests(base, failing)).length, 2, 'requests with maxRetries 1');
+    const unauthorized = id('e401');
+    await rejects(patient.getTask(unauthorized), (e) => isError(e, pkg, pkg.ApiError, 'unauthorized'), '401');
+    equal((await requests(base, unauthorized)).length, 1, 'a 401 is not retried');
+  }],
+
+  ['ApiError carries retryAfterMs and requestId; JSON.stringify keeps the plain fields, never the key', async ({ pkg, base }) => {
+    const once = new pkg.EvoLinkClient({ baseUrl: base, apiKey: KEY, maxRetries: 0 });
+    const seconds = id('ratelimit');
+    const e = await rejects(once.getTask(seconds), (e) => {
+      isError(e, pkg, pkg.ApiError, 'rate_limit_exceeded');
+      equal([e.status, e.retryAfterMs, e.taskId], [429, 1000, seconds], 'fields');
+      check(/^req_429_\d+$/.test(e.requestId), `requestId ${e.requestId}`);
+      check(e.message.includes(seconds), `the message names the task: ${e.message}`);
+    }, 'ratelimit');
+    await rejects(once.getTask(id('ratedate')), (d) => check(d.retryAfterMs >= 0 && d.retryAfterMs <= 2000, `an HTTP date: ${d.retryAfterMs}`), 'ratedate');
+    const json = JSON.parse(JSON.stringify(e));
+    equal(Object.keys(json).sort(), ['code', 'fallbackSuggestion', 'message', 'name', 'param', 'requestId', 'retryAfterMs', 'status', 'taskId', 'type'].filter((k) => e[k] !== undefined).sort(), 'keys');
+    equal([json.name, json.code, json.status, json.taskId], ['ApiError', 'rate_limit_exceeded', 429, seconds], 'values');
+    const failed = await once.waitForTask(id('fail'), { intervalMs: 10 }).catch((x) => x);
+    const stringified = JSON.parse(JSON.stringify(failed));
+    equal([stringified.name, stringified.code, stringified.taskId], ['TaskFailedError', 'content_policy_violation', failed.task.id], 'a failed task');
+    check(!JSON.stringify(failed).includes(KEY) && !JSON.stringify(e).includes(KEY), 'never the key');
+    const bad = await once.getTask('a/b').catch((x) => x);
+    check(!('taskId' in bad), 'a bad argument is about no task');
   }],
 
   // ---- Faults: what a long wait meets on real networks (the README's fault matrix) ----

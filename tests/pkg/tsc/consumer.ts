@@ -80,3 +80,30 @@ export function plan(task: Task, stored?: PollState): number | null {
   const ms: number = next.delayMs;
   return ms ?? next.delayMs;
 }
+
+/** Issue 12's API: onCreated and taskId, getCredits, allowInsecureHttp, retryAfterMs/requestId. */
+export async function firstHour(): Promise<string> {
+  const proxied = new EvoLinkClient({ baseUrl: 'http://evolink-proxy:8080' });
+  const insecure = new EvoLinkClient({ apiKey: 'k', baseUrl: 'http://10.0.0.2', allowInsecureHttp: true });
+  let kept: string | undefined;
+  try {
+    const image: Task = await proxied.generateImage({ model: 'gpt-image-1', prompt: 'a fox' }, { onCreated: (t) => { kept = t.id; } });
+    await proxied.generateAudio({ model: 'suno-v5', prompt: 'a song' });
+    return image.id;
+  } catch (error) {
+    if (error instanceof ApiError) {
+      const wait: number | undefined = error.retryAfterMs;
+      const support: string | undefined = error.requestId;
+      return `${wait} ${support}`;
+    }
+    if (error instanceof EvoLinkError && (error.taskId ?? kept) !== undefined) {
+      return (await insecure.waitForTask(error.taskId ?? kept ?? '')).id;
+    }
+    throw error;
+  } finally {
+    const credits = await proxied.getCredits();
+    // @ts-expect-error: credits are an object, not a number
+    const n: number = credits;
+    void n;
+  }
+}
