@@ -44,52 +44,65 @@ export interface Task {
     [field: string]: unknown;
 }
 
-/** Options of `new EvoLinkClient(options)`. Every option is optional. */
+/**
+ * A task that ended `completed`: what `waitForTask` and the `generate*` methods resolve with.
+ * The API sends `results` with every completed task; `progress` is usually 100 but not promised.
+ */
+export interface CompletedTask extends Task {
+    status: "completed";
+    /** Result URLs. They expire 24 hours after generation: save the files. */
+    results: string[];
+}
+
+/**
+ * Options of `new EvoLinkClient(options)`. Every option is optional, in every options object of
+ * this package: left out or `undefined` means the default.
+ */
 export interface ClientOptions {
     /** Sent as `Authorization: Bearer <apiKey>`. Never ship a key to a browser: use a proxy. */
-    apiKey?: string;
+    apiKey?: string | undefined;
     /**
      * Default `https://api.evolink.ai` (a trailing `/v1` names the same root). https; http to any
      * host without `apiKey` (a proxy adds it), to loopback with one, or anywhere with
      * `allowInsecureHttp`; or a path relative to the page (`/evolink`).
      */
-    baseUrl?: string;
+    baseUrl?: string | undefined;
     /** Send `apiKey` over plain http to a host that is not this machine. Default false. */
-    allowInsecureHttp?: boolean;
+    allowInsecureHttp?: boolean | undefined;
     /** Extra request headers. */
-    headers?: Record<string, string>;
+    headers?: Record<string, string> | undefined;
     /** A fetch to use instead of the global one; it is called unbound. */
-    fetch?: (input: string, init: RequestInit) => Promise<Response>;
+    fetch?: ((input: string, init: RequestInit) => Promise<Response>) | undefined;
     /** Longest time one request may take, in ms. Default 30000. */
-    requestTimeoutMs?: number;
+    requestTimeoutMs?: number | undefined;
     /** Transient failures tolerated in a row during a wait. Default 3. */
-    maxRetries?: number;
+    maxRetries?: number | undefined;
     /** Requests in flight at once, across all waits of this client. Default 6 (Cloudflare Workers' limit). */
-    maxConcurrentRequests?: number;
+    maxConcurrentRequests?: number | undefined;
 }
 
 /** Options of `getTask`. */
 export interface RequestOptions {
     /** Aborting rejects with `signal.reason` at once and cancels the request. */
-    signal?: AbortSignal;
+    signal?: AbortSignal | undefined;
 }
 
 /** Options of `watchTask`. */
 export interface WatchOptions extends RequestOptions {
     /** Overall deadline in ms; then a `TimeoutError` carries the last observation. */
-    timeoutMs?: number;
+    timeoutMs?: number | undefined;
     /** A fixed pause between polls, in ms. Without it the pace is adaptive (planned from `estimated_time` and progress). */
-    intervalMs?: number;
+    intervalMs?: number | undefined;
     /** Shortest adaptive pause, in ms. Default 1000. */
-    minIntervalMs?: number;
+    minIntervalMs?: number | undefined;
     /** Longest adaptive pause, in ms, and the pace of a hidden page. Default 30000. */
-    maxIntervalMs?: number;
+    maxIntervalMs?: number | undefined;
 }
 
 /** Options of `waitForTask`. */
 export interface WaitOptions extends WatchOptions {
     /** Called with the first observation and on every change of status or progress. If it throws, the wait rejects with that. */
-    onProgress?: (task: Task) => void;
+    onProgress?: ((task: Task) => void) | undefined;
 }
 
 /** Options of `generateVideo`, `generateImage` and `generateAudio`. */
@@ -98,7 +111,7 @@ export interface GenerateOptions extends WaitOptions {
      * Called once with the created task, before the first poll: keep `task.id` (the task is
      * billed) to resume with `waitForTask` if the wait fails.
      */
-    onCreated?: (task: Task) => void;
+    onCreated?: ((task: Task) => void) | undefined;
 }
 
 /** What `getCredits` resolves with: the API's answer as it is. */
@@ -109,9 +122,9 @@ export interface Credits {
 /** Parameters of `createImage` and `createAudio`: sent as they are, `model` required. */
 export interface CreateParams {
     model: string;
-    prompt?: string;
+    prompt?: string | undefined;
     /** HTTPS, at most 2048 characters, not a private or loopback address. Unsigned: confirm each callback. */
-    callback_url?: string;
+    callback_url?: string | undefined;
     [field: string]: unknown;
 }
 
@@ -123,17 +136,17 @@ export interface VideoParams extends CreateParams {
     | (string & {});
     prompt: string;
     /** Seconds, 4..15 (default 5). */
-    duration?: number;
+    duration?: number | undefined;
     /** 1080p only on the standard tier. Default 720p. */
-    quality?: "480p" | "720p" | "1080p";
-    aspect_ratio?: "16:9" | "9:16" | "1:1" | "4:3" | "3:4" | "21:9" | "adaptive";
+    quality?: "480p" | "720p" | "1080p" | undefined;
+    aspect_ratio?: "16:9" | "9:16" | "1:1" | "4:3" | "3:4" | "21:9" | "adaptive" | undefined;
     /** 1-2 for image-to-video, 0-9 for reference-to-video, none for text-to-video. */
-    image_urls?: string[];
+    image_urls?: string[] | undefined;
     /** Reference-to-video only, 0-3. */
-    video_urls?: string[];
+    video_urls?: string[] | undefined;
     /** Reference-to-video only, 0-3, not alone. */
-    audio_urls?: string[];
-    generate_audio?: boolean;
+    audio_urls?: string[] | undefined;
+    generate_audio?: boolean | undefined;
 }
 
 /** Base class of every error this package creates. */
@@ -216,11 +229,11 @@ export class EvoLinkClient {
      * `onCreated`, then `onProgress`, see the created task first; every error after the
      * create carries `taskId`.
      */
-    generateVideo(params: VideoParams, options?: GenerateOptions): Promise<Task>;
+    generateVideo(params: VideoParams, options?: GenerateOptions): Promise<CompletedTask>;
     /** Creates an image task and waits for it, as `generateVideo` does. */
-    generateImage(params: CreateParams, options?: GenerateOptions): Promise<Task>;
+    generateImage(params: CreateParams, options?: GenerateOptions): Promise<CompletedTask>;
     /** Creates an audio task and waits for it, as `generateVideo` does. */
-    generateAudio(params: CreateParams, options?: GenerateOptions): Promise<Task>;
+    generateAudio(params: CreateParams, options?: GenerateOptions): Promise<CompletedTask>;
     /** The account's credits, `GET /v1/credits`: checks a key without creating a task. */
     getCredits(options?: RequestOptions): Promise<Credits>;
     /**
@@ -234,7 +247,7 @@ export class EvoLinkClient {
     /**
      * Polls a task until it ends and resolves with the completed task.
      */
-    waitForTask(id: string, options?: WaitOptions): Promise<Task>;
+    waitForTask(id: string, options?: WaitOptions): Promise<CompletedTask>;
     /**
      * The observations of a task, one per change, as an async iterable.
      */
@@ -258,11 +271,11 @@ export type PollState = { [field: string]: unknown };
 /** Options of `planPoll`. */
 export interface PlanPollOptions {
     /** The current time in ms (default `Date.now()`). */
-    nowMs?: number;
+    nowMs?: number | undefined;
     /** Shortest pause, in ms. Default 1000. */
-    minIntervalMs?: number;
+    minIntervalMs?: number | undefined;
     /** Longest pause, in ms. Default 30000. */
-    maxIntervalMs?: number;
+    maxIntervalMs?: number | undefined;
 }
 
 /**

@@ -145,7 +145,17 @@ pub async fn send(
     if length.is_some_and(|l| l > MAX_BODY_BYTES as u64) {
         return Ok(answer); // not read: the guard aborts the download
     }
-    match read_text(&response).await {
+    // A body whose length the server stated, uncompressed, is read whole: it cannot pass that
+    // length. Otherwise (no length, or compressed: the length is then the compressed size) the
+    // stream is read and cut off past 1 MiB.
+    let identity =
+        header("content-encoding").is_none_or(|e| e.trim().eq_ignore_ascii_case("identity"));
+    let read = if length.is_some() && identity {
+        read_whole(&response).await
+    } else {
+        read_text(&response).await
+    };
+    match read {
         Ok(body) => answer.body = body,
         Err(thrown) => {
             return Err(broke(
@@ -158,15 +168,21 @@ pub async fn send(
     Ok(answer)
 }
 
+/// Reads a body whole with `text()` (its length is known, or there is no stream to read): `None`
+/// when it is over the limit all the same.
+async fn read_whole(response: &Response) -> Result<Option<String>, JsValue> {
+    let text = JsFuture::from(response.text()?)
+        .await?
+        .as_string()
+        .unwrap_or_default();
+    Ok((text.len() <= MAX_BODY_BYTES).then_some(text))
+}
+
 /// Reads a body as text, giving up (and cancelling the stream) as soon as it passes 1 MiB:
 /// `None` when the body is too large.
 pub async fn read_text(response: &Response) -> Result<Option<String>, JsValue> {
     let Some(stream) = response.body() else {
-        let text = JsFuture::from(response.text()?)
-            .await?
-            .as_string()
-            .unwrap_or_default();
-        return Ok((text.len() <= MAX_BODY_BYTES).then_some(text));
+        return read_whole(response).await;
     };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut bytes = Vec::new();

@@ -112,6 +112,10 @@ const PLAIN_SCENARIOS = {
   cdn: () => rawReply(200, 'text/html; charset=utf-8', CDN_PAGE),
   huge: (task, ctx) =>
     jsonReply(200, paddedTo(HUGE_BODY_BYTES, taskBody(task, lifecycleStep('ok', task.gets), ctx))),
+  // The same 2 MiB without a length (chunked), and gzip-compressed (its length is then the
+  // compressed size, far under 1 MiB): only reading the stream finds it too large.
+  hugechunked: (task, ctx) => ({ ...PLAIN_SCENARIOS.huge(task, ctx), encoding: 'chunked' }),
+  hugegzip: (task, ctx) => ({ ...PLAIN_SCENARIOS.huge(task, ctx), encoding: 'gzip' }),
   hang: () => ({ action: 'hang' }),
   reset: (task, ctx) => ({ ...lifecycleReply(task, ctx, 'ok', task.gets), action: 'reset' }),
   demo: (task, ctx) => demoReply(task, ctx, undefined),

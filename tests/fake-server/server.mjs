@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { answerTaskGet, createTask, errorReply, jsonReply, newTask } from './scenarios.mjs';
@@ -206,8 +207,16 @@ function send(res, reply) {
     res.once('close', () => clearTimeout(timer));
     return;
   }
-  const body = Buffer.from(reply.body ?? '');
-  res.writeHead(reply.status, { ...reply.headers, 'content-length': body.length });
+  let body = Buffer.from(reply.body ?? '');
+  if (reply.encoding === 'chunked') {
+    res.writeHead(reply.status, reply.headers);
+    for (let at = 0; at < body.length; at += 64 * 1024) res.write(body.subarray(at, at + 64 * 1024));
+    res.end();
+    return;
+  }
+  if (reply.encoding === 'gzip') body = zlib.gzipSync(body);
+  const encoding = reply.encoding === 'gzip' ? { 'content-encoding': 'gzip' } : {};
+  res.writeHead(reply.status, { ...reply.headers, ...encoding, 'content-length': body.length });
   if (reply.action === 'reset') {
     const socket = res.socket;
     res.write(body.subarray(0, body.length >> 1), () => socket.destroy());

@@ -225,6 +225,13 @@ test('body scenarios: malformed, notask, cdn, huge, credits', async (t) => {
   const huge = await (await fetch(`${server.url}/v1/tasks/huge-1`)).text();
   assert.equal(huge.length, 2 * 1024 * 1024);
   assert.equal(JSON.parse(huge).status, 'pending');
+  for (const kind of ['hugechunked', 'hugegzip']) {
+    const res = await fetch(`${server.url}/v1/tasks/${kind}-1`);
+    const length = res.headers.get('content-length');
+    if (kind === 'hugechunked') assert.equal(length, null, 'no length');
+    else assert.ok(Number(length) < 1024 * 1024 && res.headers.get('content-encoding') === 'gzip', `gzip, ${length} bytes`);
+    assert.equal((await res.text()).length, 2 * 1024 * 1024, kind);
+  }
   assert.deepEqual((await getJson(`${server.url}/v1/credits`)).body, { credits: 1000 });
 });
 
