@@ -67,10 +67,10 @@ export function pollSettings(env) {
 }
 
 /** A client for this env's key and base URL; `fetch` replaces the global one (optional). */
-export function newClient(env, fetch) {
+export function newClient(env, fetch, options = {}) {
   if (!env.EVOLINK_API_KEY) throw notConfigured('EVOLINK_API_KEY is not set (wrangler secret put EVOLINK_API_KEY)');
   try {
-    return new EvoLinkClient({ apiKey: env.EVOLINK_API_KEY, baseUrl: env.EVOLINK_BASE_URL || undefined, fetch });
+    return new EvoLinkClient({ apiKey: env.EVOLINK_API_KEY, baseUrl: env.EVOLINK_BASE_URL || undefined, fetch, ...options });
   } catch (e) {
     throw notConfigured(`EVOLINK_BASE_URL: ${e.message}`);
   }

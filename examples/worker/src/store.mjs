@@ -41,11 +41,13 @@ export class TaskStore extends DurableObject {
   #retryAfter = null; // Retry-After of the client's last answer
 
   #api() {
+    // One GET per poll: a failed poll is retried by the alarm, on its own backoff, not inside
+    // the request that found it (maxRetries 0).
     this.#client ??= newClient(this.env, async (input, init) => {
       const answer = await fetch(input, init);
       this.#retryAfter = answer.headers.get('retry-after');
       return answer;
-    });
+    }, { maxRetries: 0 });
     return this.#client;
   }
 
