@@ -134,11 +134,16 @@ pub async fn send(
         .is_object()
         .then(|| response.headers());
     let header = |name: &str| headers.as_ref()?.get(name).ok().flatten();
+    // `Retry-After` and the request id matter only to an error: a 2xx answer (every poll that
+    // goes well) does not pay for reading them.
+    let failed = !(200.0..300.0).contains(&status);
     let mut answer = Answer {
         status: status as u16,
         status_text: get(&response, "statusText").as_string().unwrap_or_default(),
-        retry_after: header("retry-after"),
-        request_id: header("x-request-id").or_else(|| header("request-id")),
+        retry_after: failed.then(|| header("retry-after")).flatten(),
+        request_id: failed
+            .then(|| header("x-request-id").or_else(|| header("request-id")))
+            .flatten(),
         body: None,
     };
     let length = header("content-length").and_then(|l| l.trim().parse::<u64>().ok());

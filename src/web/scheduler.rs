@@ -726,11 +726,9 @@ impl Shared {
                 return key;
             }
         }
-        let url = format!(
-            "{}/v1/tasks/{}",
-            self.config.base,
-            String::from(js_sys::encode_uri_component(&id))
-        );
+        // A valid id (see `validate::task_id`) is letters, digits and `-_.:`, of which only `:`
+        // is escaped in a path segment, as `encodeURIComponent` does.
+        let url = format!("{}/v1/tasks/{}", self.config.base, id.replace(':', "%3A"));
         let request = Request {
             url,
             method: "GET",

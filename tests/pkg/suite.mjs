@@ -297,6 +297,9 @@ export const cases = [
     const taskId = id('ok');
     await client.getTask(taskId);
     equal(calls, [[`${base}/v1/tasks/${taskId}`, 'GET', `Bearer ${KEY}`, undefined]], 'calls');
+    // An id with ':' (allowed) is escaped in the path as encodeURIComponent escapes it.
+    await client.getTask(`${taskId}:2`);
+    equal(calls[1][0], `${base}/v1/tasks/${encodeURIComponent(`${taskId}:2`)}`, 'escaped');
   }],
 
   ['watchTask yields each change and ends after the terminal one', async ({ client }) => {
