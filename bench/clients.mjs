@@ -27,6 +27,18 @@ export const clients = {
     wait: (c, id, intervalMs) => c.waitForTask(id, { intervalMs }),
     body: evolinkBody,
   },
+  // The floor of the stack (bench/floor, built into bench/floor/dist/ by bench/floor/build.mjs):
+  // the least client on ours' stack, with the same entries (node.mjs → node.cjs with the wasm
+  // inlined; workerd.mjs importing the wasm module).
+  floor: {
+    label: 'the floor of the stack (bench/floor)',
+    module: './floor/dist/node.mjs',
+    workerdModule: './floor/dist/workerd.mjs',
+    create: (m, fetch) => new m.FloorClient(BASE, fetch),
+    get: (c, id) => c.getTask(id),
+    wait: (c, id, intervalMs) => c.waitForTask(id, intervalMs),
+    body: evolinkBody,
+  },
   hand: {
     label: 'hand-written loop',
     module: './hand/loop.mjs',

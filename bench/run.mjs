@@ -3,7 +3,9 @@
 // and bench/results/YYYY-MM-DD.json. `node bench/run.mjs [section...]` runs some sections only
 // (their results replace those sections in the JSON files; the others are kept).
 // Sections: schedule, size, startup, many, soak — each its own file (see SECTIONS).
-// The comparison SDKs are installed into bench/node_modules by `npm ci` here when missing.
+// The comparison SDKs are installed into bench/node_modules by `npm ci` here when missing; the
+// floor of the stack (bench/floor, the least client on ours' stack, a row of size, startup and
+// many) is built into bench/floor/dist/ by bench/floor/build.mjs when missing or stale.
 // Exit status: 1 if a section could not run; targets that FAIL are reported, not fatal
 // (pass --strict to exit 1 on any FAIL too).
 import { execFileSync } from 'node:child_process';

@@ -13,11 +13,17 @@
 // unevenly). The named build is checked to have the shipped file's code and data, byte for
 // byte in total. The JavaScript: pkg/browser.mjs split at esbuild's `// path` comments, scaled
 // the same way. `node bench/size.mjs` prints this section alone.
+//
+// And the floor of the stack (bench/floor, built by bench/floor/build.mjs when missing or stale):
+// the least client on the same stack (wasm-bindgen, wasm-bindgen-futures, js-sys, web-sys, serde
+// + serde-wasm-bindgen, gloo-timers, rlsf) built the same way: its wasm + browser.mjs is a row,
+// its wasm is split into the same parts (a sentence), and the target says its figure next to ours.
 import { build } from 'esbuild';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { ensureFloor, dist as floorDist, RELEASE_WASM as FLOOR_RELEASE_WASM } from './floor/build.mjs';
 import { benchDir, root, run as exec, table, target } from './lib.mjs';
 
 export const title = 'Size: what a browser downloads to follow a task';
@@ -73,6 +79,7 @@ const PARTS = {
   std: 'other `core`/`alloc`/`std`: strings, `Vec`, `Rc`, drop glue, closures, compiler builtins',
   core: 'our sans-IO core: task, error, schedule, poller, create, validate, response, loose',
   web: 'our web layer: client, scheduler, fetch, convert, sys, rust',
+  floor: 'the floor\'s own code (bench/floor/src/lib.rs)',
   data: 'data: messages, tables, vtables (`.rodata`, `.data`)',
   wasm: 'wasm structure: types, import and export names, table, element, section headers',
   other: 'unnamed functions (`code[…]`)',
@@ -100,20 +107,25 @@ function subject(name) {
   return path ? { crate: path[1], module: path[2] } : null;
 }
 
-/** The part (a key of PARTS) of one twiggy item, or null for the custom sections. */
-export function classify(name) {
+/**
+ * The part (a key of PARTS) of one twiggy item, or null for the custom sections. `exported`: the
+ * module's export names (an export wasm-bindgen needed no shim for keeps its bare name).
+ */
+export function classify(name, exported = new Set()) {
   if (/subsection$|^custom section /.test(name)) return null; // names, producers: not shipped
   if (/^data segment |^data (count )?section headers/.test(name)) return 'data';
   if (/^(type\[\d+\]|import |export |table\[|elem\[|global\[|memory\[|wasm magic bytes|.* section headers$)/.test(name)) return 'wasm';
   if (/ (externref|multivalue) shim$/.test(name) || /^__wbg_\w+_free$/.test(name)) return 'exports';
   if (/^__wbindgen_(malloc|realloc|free)$|^__rust_(alloc|dealloc|realloc)|::__rust_(alloc|dealloc|realloc)|^__rdl_|rlsf::|alloc::alloc::Global|Global as core(\[[0-9a-f]+\])?::alloc::Allocator|Global>::alloc_impl/.test(name)) return 'alloc';
   if (/^(__wbindgen_|__externref_|__wbg_)/.test(name)) return 'bindgen';
+  if (exported.has(name) && !name.startsWith('wasm_bindgen')) return 'exports';
   if (/^code\[\d+\]$/.test(name)) return 'other';
   if (/flt2dec|dec2flt|bignum|<f(32|64) as core(\[[0-9a-f]+\])?::fmt|fmt::float/.test(name)) return 'float';
   if (/impl serde(_core)?::|__FieldVisitor|__Visitor|__DeserializeWith|\b__Field\b/.test(name)) return 'serde';
   const s = subject(name);
   const crate = s?.crate ?? '';
   if (crate === 'evolink_tasks') return s.module === 'web' ? 'web' : 'core';
+  if (crate === 'evolink_floor') return 'floor';
   if (/^serde/.test(crate)) return 'serde';
   if (BINDGEN_CRATES.test(crate)) return 'bindgen';
   if (crate === 'rlsf') return 'alloc';
@@ -136,15 +148,18 @@ function makefileFeatures() {
 }
 
 /**
- * Twiggy's items of the wasm built with names, grouped into PARTS. Resolves with
+ * Twiggy's items of the wasm built with names, grouped into PARTS: `release` (a cargo release
+ * wasm) through wasm-bindgen and wasm-opt as `shipped` (its bytes) was made. Resolves with
  * { parts: [{ key, bytes }], total, matchesShipped } or { error } (said in the output).
  */
-async function wasmParts(shippedRaw) {
+async function wasmParts(shipped, release = join(root, RELEASE_WASM)) {
+  const shippedRaw = shipped.length;
+  const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(shipped)).map((e) => e.name));
   const twiggy = program('twiggy');
   const bindgen = program('wasm-bindgen');
   const wasmOpt = join(root, 'node_modules/.bin/wasm-opt');
   const missing = [
-    !existsSync(join(root, RELEASE_WASM)) && `${RELEASE_WASM} (make pkg builds it)`,
+    !existsSync(release) && `${relative(root, release)} (make pkg, or bench/floor/build.mjs, builds it)`,
     !twiggy && 'twiggy (cargo install twiggy)',
     !bindgen && 'wasm-bindgen',
     !existsSync(wasmOpt) && 'node_modules/.bin/wasm-opt',
@@ -152,15 +167,16 @@ async function wasmParts(shippedRaw) {
   if (missing.length) return { error: `not measured: missing ${missing.join(', ')}` };
   const dir = mkdtempSync(join(tmpdir(), 'evolink-bench-twiggy-'));
   try {
-    await exec(bindgen, ['--target', 'web', '--keep-debug', '--no-typescript', '--out-dir', dir, join(root, RELEASE_WASM)], { timeoutMs: 120_000 });
+    await exec(bindgen, ['--target', 'web', '--keep-debug', '--no-typescript', '--out-dir', dir, release], { timeoutMs: 120_000 });
     const named = join(dir, 'named.wasm');
-    await exec(wasmOpt, ['-Oz', '-g', ...makefileFeatures(), join(dir, 'evolink_tasks_bg.wasm'), '-o', named], { timeoutMs: 300_000 });
+    const bg = join(dir, `${release.split('/').pop().replace(/\.wasm$/, '')}_bg.wasm`);
+    await exec(wasmOpt, ['-Oz', '-g', ...makefileFeatures(), bg, '-o', named], { timeoutMs: 300_000 });
     const csv = await exec(twiggy, ['top', '-n', '1000000', '-f', 'csv', named], { timeoutMs: 120_000 });
     const bytes = Object.fromEntries(Object.keys(PARTS).map((k) => [k, 0]));
     const items = Object.fromEntries(Object.keys(PARTS).map((k) => [k, []]));
     let total = 0;
     for (const [name, size] of parseCsv(csv)) {
-      const key = classify(name);
+      const key = classify(name, exported);
       if (!key) continue;
       bytes[key] += size;
       items[key].push([name, size]);
@@ -227,6 +243,13 @@ export async function run() {
   const wasmSizes = sizes([wasm]);
   const jsSizes = sizes([browser]);
   const rows = [{ name: 'evolink-tasks (pkg: wasm + browser.mjs)', version: 'this', ...sizes([wasm, browser]), wasmBrotli: wasmSizes.brotli, contains: [] }];
+  await ensureFloor();
+  const floorWasm = readFileSync(join(floorDist, 'evolink_floor.wasm'));
+  const floorJs = readFileSync(join(floorDist, 'browser.mjs'));
+  const floorWasmSizes = sizes([floorWasm]);
+  const floorJsSizes = sizes([floorJs]);
+  const floor = { name: 'the floor of the stack (bench/floor: wasm + browser.mjs)', version: 'same stack', ...sizes([floorWasm, floorJs]), wasmBrotli: floorWasmSizes.brotli, jsBrotli: floorJsSizes.brotli, contains: [] };
+  rows.push(floor);
 
   const out = mkdtempSync(join(tmpdir(), 'evolink-bench-size-'));
   try {
@@ -257,9 +280,21 @@ export async function run() {
     ['largest inputs (minified bytes)', top, 'l'],
   ], rows);
   markdown += `\n\nOurs, brotli: wasm ${kB(ours.wasmBrotli)} (${wasm.length} bytes raw) + JS ${kB(jsSizes.brotli)} (${browser.length} bytes raw, not minified) = ${ours.brotli} bytes. 1 kB = 1000 bytes.`;
+  markdown += `\n\nThe floor of the stack (bench/floor: one class, getTask and waitForTask over web-sys fetch, JSON.parse, serde-wasm-bindgen for the status, one gloo-timers sleep, rlsf; no retries, limits, abort or options; built like pkg/), brotli: wasm ${kB(floor.wasmBrotli)} (${floorWasm.length} bytes raw) + JS ${kB(floor.jsBrotli)} (${floorJs.length} bytes raw, not minified) = ${floor.brotli} bytes; ours is ${(ours.brotli / floor.brotli).toFixed(1)}× it, ${kB(ours.brotli - floor.brotli)} above it.`;
+  const fw = await wasmParts(floorWasm, FLOOR_RELEASE_WASM);
+  if (fw.error) {
+    markdown += ` Its wasm by part (twiggy): ${fw.error}.`;
+  } else {
+    const scale = floorWasmSizes.brotli / floorWasm.length;
+    const parts = fw.parts.filter((p) => p.bytes > 0).sort((a, b) => b.bytes - a.bytes);
+    floor.parts = parts.map((p) => ({ key: p.key, raw: p.bytes, brotli: Math.round(p.bytes * scale), largest: p.largest }));
+    markdown += ` Its wasm by part (twiggy, the same parts as below, scaled by its brotli ratio ${(scale * 100).toFixed(1)} %${fw.matchesShipped ? '' : `; the named build is ${fw.total} bytes, not the shipped ${floorWasm.length}`}): ` +
+      parts.map((p) => `${p.key} ${kB(p.bytes * scale)} (${p.bytes} B; ${p.largest[0]?.name.slice(0, 50) ?? ''})`).join(', ') +
+      `; and its JS (wasm-bindgen's glue and the entry) ${kB(floor.jsBrotli)}.`;
+  }
 
   // Where ours' bytes go.
-  const w = await wasmParts(wasm.length);
+  const w = await wasmParts(wasm);
   const wasmScale = wasmSizes.brotli / wasm.length;
   const jsScale = jsSizes.brotli / browser.length;
   const js = jsParts(browser.toString('utf8'));
@@ -290,9 +325,9 @@ export async function run() {
   }
   return {
     markdown,
-    data: { rows, budgetBrotliBytes: BUDGET, wasmBrotli: wasmSizes.brotli, jsBrotli: jsSizes.brotli, parts: all, twiggy: w.error ?? null, namedBuildMatchesShipped: w.matchesShipped ?? null },
+    data: { rows, floor, budgetBrotliBytes: BUDGET, wasmBrotli: wasmSizes.brotli, jsBrotli: jsSizes.brotli, parts: all, twiggy: w.error ?? null, namedBuildMatchesShipped: w.matchesShipped ?? null },
     targets: [target('evolink-tasks pkg (wasm + browser.mjs) at most 40 kB brotli', ours.brotli <= BUDGET,
-      `${ours.brotli} bytes: wasm ${wasmSizes.brotli} + JS ${jsSizes.brotli}`)],
+      `ours ${ours.brotli} bytes: wasm ${wasmSizes.brotli} + JS ${jsSizes.brotli}; the floor of this stack ${floor.brotli} bytes: wasm ${floor.wasmBrotli} + JS ${floor.jsBrotli}`)],
   };
 }
 

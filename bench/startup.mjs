@@ -6,29 +6,39 @@
 // client that runs there. The targets compare ours with replicate's SDK, the fastest-starting
 // SDK measured. Ours' Node start-up is also split: the script's load, the wasm's compile and
 // instantiation (timed inside WebAssembly.Module and WebAssembly.Instance), the constructor and
-// the first getTask. `node bench/startup.mjs` prints this section alone;
-// bench/startup-child.mjs is one measured Node process.
+// the first getTask. The floor of the stack (bench/floor: the least client on ours' stack, built
+// like pkg/ by bench/floor/build.mjs when missing or stale) runs as one more client, split the
+// same way, and the targets say its figure next to ours. `node bench/startup.mjs` prints this
+// section alone; bench/startup-child.mjs is one measured Node process.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { clients } from './clients.mjs';
+import { ensureFloor } from './floor/build.mjs';
 import { benchDir, median, root, round, runJson, table, target } from './lib.mjs';
 
 export const title = 'Start-up: import + first getTask in a fresh process';
 const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 21);
 const WORKERD_ROUNDS = Number(process.env.BENCH_WORKERD_ROUNDS ?? 21);
-const NAMES = ['ours', 'hand', 'replicate', 'runway', 'fal', 'openai'];
+const NAMES = ['ours', 'floor', 'hand', 'replicate', 'runway', 'fal', 'openai'];
 
-/** Resolves pkg/workerd.mjs's import of the wasm to a wasm module beside the worker, as Wrangler does. */
-const wasmPlugin = {
+/**
+ * Resolves a workerd entry's import of its wasm (pkg/workerd.mjs's, bench/floor/dist/workerd.mjs's)
+ * to a wasm module beside the worker, as Wrangler does; `found` maps each name to its file.
+ */
+const wasmPlugin = (found) => ({
   name: 'evolink-wasm',
   setup(b) {
-    b.onResolve({ filter: /evolink_tasks\.wasm$/ }, () => ({ path: './evolink_tasks.wasm', external: true }));
+    b.onResolve({ filter: /\.wasm$/ }, (args) => {
+      const name = basename(args.path);
+      found.set(name, join(args.resolveDir, args.path));
+      return { path: `./${name}`, external: true };
+    });
   },
-};
+});
 
 async function nodeRounds() {
   const samples = Object.fromEntries(NAMES.map((n) => [n, []]));
@@ -56,14 +66,14 @@ async function nodeRounds() {
 
 // ---- workerd ----
 
-const CONFIG = (withWasm) => `using Workerd = import "/workerd/workerd.capnp";
+const CONFIG = (wasmNames) => `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [(name = "main", worker = .worker)],
   sockets = [(name = "http", http = (), service = "main")],
 );
 const worker :Workerd.Worker = (
   modules = [
-    (name = "worker.mjs", esModule = embed "worker.mjs"),${withWasm ? '\n    (name = "evolink_tasks.wasm", wasm = embed "evolink_tasks.wasm"),' : ''}
+    (name = "worker.mjs", esModule = embed "worker.mjs"),${wasmNames.map((n) => `\n    (name = "${n}", wasm = embed "${n}"),`).join('')}
   ],
   compatibilityDate = "2025-09-01",
 );
@@ -133,11 +143,12 @@ async function workerdRounds() {
       const spec = c.workerdModule ?? c.module;
       const dir = mkdtempSync(join(tmpdir(), `evolink-bench-workerd-${name}-`));
       let built;
+      const found = new Map();
       try {
         built = await build({
           entryPoints: [join(benchDir, 'workerd', 'worker.mjs')], outfile: join(dir, 'worker.mjs'),
           bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'],
-          conditions: ['workerd', 'worker', 'browser'], plugins: [wasmPlugin], logLevel: 'silent',
+          conditions: ['workerd', 'worker', 'browser'], plugins: [wasmPlugin(found)], logLevel: 'silent',
           absWorkingDir: benchDir, // where alias packages resolve from (bench/node_modules)
           alias: { 'bench-client': spec.startsWith('.') ? join(benchDir, spec) : spec },
           define: { CLIENT: JSON.stringify(name) }, metafile: true,
@@ -148,11 +159,11 @@ async function workerdRounds() {
         continue;
       }
       dirs[name] = dir;
-      // The worker gets the core's wasm module when its bundle imports it.
-      const withWasm = Object.values(built.metafile.outputs)
-        .some((o) => o.imports.some((i) => i.path === './evolink_tasks.wasm'));
-      if (withWasm) copyFileSync(join(root, 'pkg/evolink_tasks.wasm'), join(dir, 'evolink_tasks.wasm'));
-      writeFileSync(join(dir, 'config.capnp'), CONFIG(withWasm));
+      // The worker gets each wasm module its bundle imports (ours: pkg/evolink_tasks.wasm).
+      const imported = new Set(Object.values(built.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path)));
+      const wasmNames = [...found.keys()].filter((n) => imported.has(`./${n}`));
+      for (const n of wasmNames) copyFileSync(found.get(n), join(dir, n));
+      writeFileSync(join(dir, 'config.capnp'), CONFIG(wasmNames));
     }
     const samples = Object.fromEntries(Object.keys(dirs).map((name) => [name, []]));
     for (let r = 0; r < WORKERD_ROUNDS; r++) {
@@ -183,12 +194,16 @@ function workerdTarget(workerd) {
   const text = 'workerd: first request (import + first getTask) within 1 ms of replicate\'s (median)';
   const ours = workerd?.find((r) => r.name === 'ours');
   const replicate = workerd?.find((r) => r.name === 'replicate');
+  const floor = workerd?.find((r) => r.name === 'floor');
   if (!ours || !replicate || ours.error || replicate.error) return target(text, false, 'not measured');
   const delta = ours.firstRequestMs - replicate.firstRequestMs;
-  return target(text, delta <= 1, `${ours.firstRequestMs} ms vs ${replicate.firstRequestMs} ms: ${signed(delta)}`);
+  const floorText = !floor || floor.error ? `the floor of this stack not measured (${floor?.error ?? 'missing'})`
+    : `the floor of this stack ${floor.firstRequestMs} ms: ${signed(floor.firstRequestMs - replicate.firstRequestMs)}`;
+  return target(text, delta <= 1, `ours ${ours.firstRequestMs} ms vs replicate ${replicate.firstRequestMs} ms: ${signed(delta)}; ${floorText}`);
 }
 
 export async function run() {
+  await ensureFloor();
   const node = await nodeRounds();
   let workerd;
   let workerdError;
@@ -200,27 +215,31 @@ export async function run() {
   const hand = node.find((r) => r.name === 'hand');
   const replicate = node.find((r) => r.name === 'replicate');
   const ours = node.find((r) => r.name === 'ours');
+  const floor = node.find((r) => r.name === 'floor');
   const delta = ours.totalMs - replicate.totalMs;
   let markdown = `Node ${process.version}, median of ${ROUNDS} fresh processes per client (round-robin)\n\n` + table([
     ['client', 'label', 'l'], ['import (ms)', 'importMs'], ['construct (ms)', 'constructMs'], ['first getTask (ms)', 'getMs'],
     ['import + first call (ms)', 'totalMs'], ['min–max (ms)', (r) => `${r.totalMinMs}–${r.totalMaxMs}`],
     ['Δ vs replicate (ms)', (r) => (r.totalMs - replicate.totalMs).toFixed(2)],
     ['Δ vs hand (ms)', (r) => (r.totalMs - hand.totalMs).toFixed(2)],
+    ['Δ vs the floor (ms)', (r) => (r.totalMs - floor.totalMs).toFixed(2)],
     ['process start → answer (ms)', 'sinceProcessStartMs'], ['spawn → exit (ms)', 'processMs'],
   ], node);
-  markdown += `\n\nevolink-tasks in Node, split (the median of each part, so they need not add up exactly; the compile and the instantiation are timed inside WebAssembly.Module and WebAssembly.Instance, the script is the rest of the import)\n\n` + table([
-    ['load and run pkg/node.mjs → node.cjs (script)', 'scriptMs'], ['compile the wasm', 'wasmCompileMs'],
-    ['instantiate it (with wasm-bindgen\'s start)', 'wasmInstantiateMs'], ['new EvoLinkClient', 'constructMs'],
+  markdown += `\n\nevolink-tasks and the floor of the stack in Node, split (the median of each part, so they need not add up exactly; the compile and the instantiation are timed inside WebAssembly.Module and WebAssembly.Instance, the script is the rest of the import)\n\n` + table([
+    ['client', 'label', 'l'],
+    ['load and run node.mjs → node.cjs (script)', 'scriptMs'], ['compile the wasm', 'wasmCompileMs'],
+    ['instantiate it (with wasm-bindgen\'s start)', 'wasmInstantiateMs'], ['new client', 'constructMs'],
     ['first getTask', 'getMs'], ['total', 'totalMs'],
-  ], [ours]);
+  ], [ours, floor]);
   if (workerd) {
     const wr = workerd.find((r) => r.name === 'replicate');
     const wh = workerd.find((r) => r.name === 'hand');
+    const wf = workerd.find((r) => r.name === 'floor');
     const ran = (get) => (r) => (r.error ? '–' : get(r));
     const vs = (base) => ran((r) => (!base || base.error ? '–' : (r.firstRequestMs - base.firstRequestMs).toFixed(2)));
     markdown += `\n\nworkerd, median of ${WORKERD_ROUNDS} starts each (round-robin)\n\n` + table([
       ['worker', 'label', 'l'], ['first request → response (ms)', ran((r) => r.firstRequestMs)],
-      ['Δ vs replicate (ms)', vs(wr)], ['Δ vs hand (ms)', vs(wh)],
+      ['Δ vs replicate (ms)', vs(wr)], ['Δ vs hand (ms)', vs(wh)], ['Δ vs the floor (ms)', vs(wf)],
       ['workerd spawn → first response (ms)', ran((r) => r.spawnToResponseMs)],
       ['not run because', (r) => r.error ?? '', 'l'],
     ], workerd);
@@ -232,7 +251,7 @@ export async function run() {
     data: { rounds: ROUNDS, node, workerdRounds: WORKERD_ROUNDS, workerd: workerd ?? null, workerdError: workerdError ?? null },
     targets: [
       target('Node: import + first getTask no slower than replicate\'s SDK (median)', delta <= 0,
-        `${ours.totalMs} ms vs ${replicate.totalMs} ms: ${signed(delta)}`),
+        `ours ${ours.totalMs} ms vs replicate ${replicate.totalMs} ms: ${signed(delta)}; the floor of this stack ${floor.totalMs} ms: ${signed(floor.totalMs - replicate.totalMs)}`),
       workerdTarget(workerd),
     ],
   };
