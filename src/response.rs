@@ -64,8 +64,12 @@ pub fn task_of<'de, D: Deserializer<'de>>(body: Body<D>, what: &str) -> Result<T
         }
         Body::Parsed(d) => d,
     };
-    Task::read(parsed)
-        .map_err(|e| Error::InvalidResponse(format!("The {what} is not a task: {}", e.describe())))
+    Task::read(parsed).map_err(|e| not_a_task(what, e))
+}
+
+/// The error for a body (named by `what`) that is JSON but not a task.
+pub fn not_a_task(what: &str, why: crate::task::NotATask) -> Error {
+    Error::InvalidResponse(format!("The {what} is not a task: {}", why.describe()))
 }
 
 /// The members of an error body the client reads.

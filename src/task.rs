@@ -202,6 +202,13 @@ impl Task {
         Task::from_fields(fields)
     }
 
+    /// Reads a task from a value the caller knows is an object (a JavaScript object through
+    /// serde-wasm-bindgen): only the members the client reads are looked up, not every member
+    /// the object has. Any other value goes through [`Task::read`].
+    pub fn read_object<'de, D: Deserializer<'de>>(d: D) -> Result<Task, NotATask> {
+        Task::from_fields(Fields::deserialize(d).map_err(|_| NotATask::NotAnObject)?)
+    }
+
     /// Reads a task from JSON text (natively, with `serde_json`).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn from_json(text: &str) -> Result<Task, NotATask> {
@@ -325,6 +332,19 @@ mod tests {
             task(r#"{"status":"x","progress":"50"}"#).map(|t| t.progress),
             Ok(None)
         );
+    }
+
+    #[test]
+    fn reading_an_object_by_its_members_agrees_with_reading_any_value() {
+        for text in [
+            r#"{"id":"t","status":"processing","progress":65,"task_info":{"estimated_time":9},"x":[1]}"#,
+            r#"{"status":"failed","error":{"code":500,"message":"m"},"results":["a",2]}"#,
+            r#"{"status":"pending","task_info":"x","error":3,"progress":"50"}"#,
+            r#"{"hello":"world"}"#,
+        ] {
+            let value: serde_json::Value = serde_json::from_str(text).expect("JSON");
+            assert_eq!(Task::read_object(&value), Task::read(&value), "{text}");
+        }
     }
 
     #[test]

@@ -328,5 +328,12 @@ pub fn read_answer(answer: &Answer) -> Result<(Task, JsValue), Error> {
         request_id: answer.request_id.as_deref(),
     };
     let (body, value) = parse(answer.body.as_deref());
+    let success = (200..300).contains(&answer.status);
+    if success && value.is_object() && !js_sys::Array::is_array(&value) {
+        // The usual answer: read only the members the client needs.
+        let task = Task::read_object(serde_wasm_bindgen::Deserializer::from(value.clone()))
+            .map_err(|why| response::not_a_task("response", why))?;
+        return Ok((task, value));
+    }
     response::read(head, body).map(|task| (task, value))
 }
