@@ -16,3 +16,15 @@ for (const [name] of cases) {
     if (!result.ok) throw new Error(result.error);
   });
 }
+
+// One package, one set of classes: `require` and `import` share the instance, so an error thrown
+// through one is `instanceof` the other's class.
+test('import and require give the same classes and the same instance', async () => {
+  const { createRequire } = await import('node:module');
+  const cjs = createRequire(import.meta.url)('evolink-tasks');
+  for (const name of ['EvoLinkClient', 'EvoLinkError', 'ApiError', 'TaskFailedError', 'TimeoutError', 'NetworkError', 'InvalidResponseError', 'parseTaskCallback', 'planPoll']) {
+    if (cjs[name] !== pkg[name]) throw new Error(`${name} differs between require and import`);
+  }
+  const error = await new cjs.EvoLinkClient({ baseUrl: process.env.BASE }).getTask('e401-classes').catch((e) => e);
+  if (!(error instanceof pkg.ApiError)) throw new Error(`a required client's error is not the imported ApiError: ${error}`);
+});
