@@ -46,7 +46,8 @@ export interface Task {
 
 /**
  * A task that ended `completed`: what `waitForTask` and the `generate*` methods resolve with.
- * The API sends `results` with every completed task; `progress` is usually 100 but not promised.
+ * The API documents `results` on a completed task (and only there); `progress` is typically 100,
+ * which the API does not promise.
  */
 export interface CompletedTask extends Task {
     status: "completed";

@@ -79,7 +79,11 @@ test('README: usage in each runtime', () => {
   for (const heading of ['## The client', '## Errors']) {
     assert.ok(readme.includes(`\n${heading}\n`), `no "${heading}" section`);
   }
-  for (const name of ['apiKey', 'baseUrl', 'maxRetries', 'waitForTask', 'watchTask', 'generateVideo', 'planPoll', 'ApiError', 'TaskFailedError']) {
+  for (const name of [
+    'apiKey', 'baseUrl', 'allowInsecureHttp', 'maxRetries', 'waitForTask', 'watchTask', 'generateVideo', 'generateImage',
+    'generateAudio', 'onCreated', 'getCredits', 'planPoll', 'ApiError', 'TaskFailedError', 'taskId', 'retryAfterMs',
+    'requestId', 'CompletedTask',
+  ]) {
     assert.ok(readme.includes(`\`${name}`), `${name} is not documented`);
   }
 });

@@ -2,7 +2,8 @@
 # `make test-pkg` (after `make pkg`): the packed npm package, installed by name in a fresh scratch
 # project (tests/artifacts/scratch), runs the behaviour suite (suite.mjs) against one fake EvoLink
 # server in Node ESM and CJS, Deno, workerd (at its current compatibility date and two older ones),
-# Chromium (plain page + Web Worker, Vite build), and its types go through tsc. Prints
+# Chromium (plain page + Web Worker, Vite build), and its types go through tsc, with every JS/TS
+# example of README.md and of the package's README (src/js/README.md). Prints
 # "<runtime>: N passed, M failed" per runtime (names: lower case, digits, dashes, e.g.
 # workerd-2023-05-18) and, last, "pkg: N passed, M failed"; exits 1 on any failure or any runtime
 # that did not report.
@@ -11,8 +12,9 @@
 # lines), chromium.mjs (playwright launcher); per runtime:
 # node-esm.test.mjs (+ node-process.test.mjs: Node-only checks), node-cjs.test.cjs, deno.test.mjs,
 # workerd.run.mjs (+ workerd-worker.mjs, workerd.capnp), browser.run.mjs (+ browser/),
-# vite.run.mjs (+ vite/), tsc.run.mjs (+ tsc/). What imports 'evolink-tasks' is copied into the
-# scratch project (users import it by name); the *.run.mjs drivers run from here.
+# vite.run.mjs (+ vite/), tsc.run.mjs (+ tsc/), readme-snippets.mjs (writes readme/ there). What
+# imports 'evolink-tasks' is copied into the scratch project (users import it by name); the
+# *.run.mjs drivers and readme-snippets.mjs run from here.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/tests/pkg
@@ -80,6 +82,7 @@ step workerd 300 node "$HERE/workerd.run.mjs" "$SCRATCH" "$BASE"
 step chromium 180 node "$HERE/browser.run.mjs" "$BASE"
 step vite 180 node "$HERE/vite.run.mjs" "$SCRATCH" "$BASE"
 step tsc 120 node "$HERE/tsc.run.mjs" "$SCRATCH"
+step readme 120 node "$HERE/readme-snippets.mjs" "$SCRATCH" "$ROOT"
 
 echo "--> done in $SECONDS s"
 for name in "${not_run[@]}"; do echo "did not run: $name"; done

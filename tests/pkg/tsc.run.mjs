@@ -1,14 +1,14 @@
 // tsc harness: `node tsc.run.mjs SCRATCH` type-checks the consumers in the scratch project's tsc/
-// with `tsc --noEmit --strict --module nodenext --moduleResolution nodenext --explainFiles`:
-// consumer.ts (ESM) must resolve index.d.ts, consumer.cts (CJS) index.d.cts, and neither they
-// nor the package's declarations may have errors. Prints "tsc: N passed, M failed".
+// with `tsc --noEmit --strict --exactOptionalPropertyTypes --module nodenext --moduleResolution
+// nodenext --explainFiles`: consumer.ts (ESM) must resolve index.d.ts, consumer.cts (CJS)
+// index.d.cts, and neither they nor the package's declarations may have errors. Prints "tsc: N passed, M failed".
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { report } from './report.mjs';
 
 const tsc = new URL('../../node_modules/.bin/tsc', import.meta.url).pathname;
 const run = spawnSync(tsc, [
-  '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--explainFiles',
+  '--noEmit', '--strict', '--exactOptionalPropertyTypes', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--explainFiles',
   'consumer.ts', 'consumer.cts',
 ], { cwd: join(process.argv[2], 'tsc'), encoding: 'utf8', timeout: 120_000 });
 if (run.error) throw run.error;

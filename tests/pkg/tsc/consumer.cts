@@ -6,8 +6,8 @@ const client = new evolink.EvoLinkClient({ apiKey: 'sk-test' });
 
 export async function status(id: string): Promise<string> {
   try {
-    const task: evolink.Task = await client.waitForTask(id, { intervalMs: 1000 });
-    return task.status;
+    const task: evolink.CompletedTask = await client.waitForTask(id, { intervalMs: 1000, signal: undefined });
+    return `${task.status} ${task.results[0]}`;
   } catch (error) {
     if (error instanceof evolink.ApiError) return String(error.status);
     throw error;

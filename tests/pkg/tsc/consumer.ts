@@ -2,7 +2,7 @@
 // index.d.ts ("types" → "default"). Each @ts-expect-error line must be an error, which proves the
 // types are not `any`. Type-checked only, never run.
 import { ApiError, EvoLinkClient, EvoLinkError, TaskFailedError, TimeoutError, planPoll } from 'evolink-tasks';
-import type { ClientOptions, PollState, Task, TaskStatus } from 'evolink-tasks';
+import type { ClientOptions, CompletedTask, PollState, Task, TaskStatus } from 'evolink-tasks';
 
 const options: ClientOptions = {
   apiKey: 'sk-test',
@@ -21,6 +21,13 @@ new EvoLinkClient({ apikey: 'sk-test' });
 // @ts-expect-error: option types are checked
 new EvoLinkClient({ maxRetries: '3' });
 
+// exactOptionalPropertyTypes: an option may be given as undefined (the runtime reads it as left
+// out), as `process.env.X` gives it; null is refused at runtime, and so it is here.
+declare const fromEnv: string | undefined;
+new EvoLinkClient({ apiKey: fromEnv, baseUrl: fromEnv, maxRetries: undefined });
+// @ts-expect-error: null is not undefined
+new EvoLinkClient({ apiKey: null });
+
 export async function use(id: string, signal: AbortSignal): Promise<string> {
   const pending: Promise<Task> = client.getTask(id);
   const task = await pending;
@@ -29,7 +36,17 @@ export async function use(id: string, signal: AbortSignal): Promise<string> {
   const wrong: string = task.progress;
 
   const onProgress = (t: Task): void => console.log(t.status, t.progress);
-  const done: Task = await client.waitForTask(id, { intervalMs: 1000, timeoutMs: 60_000, signal, onProgress });
+  const done: CompletedTask = await client.waitForTask(id, { intervalMs: 1000, timeoutMs: 60_000, signal, onProgress });
+  // A completed task has its results; an observation may not.
+  const first: string = done.results[0];
+  // @ts-expect-error: a completed task's status is "completed"
+  const notCompleted: 'failed' = done.status;
+  // @ts-expect-error: results are strings, not any
+  const notAString: number = done.results[0];
+  // @ts-expect-error: an observation's results may be absent
+  const maybe: string[] = task.results;
+  const observed: Task = done;
+  void [first, notCompleted, notAString, maybe, observed];
   await client.waitForTask(id, { minIntervalMs: 2000, maxIntervalMs: 20_000 });
   const created: Task = await client.createVideo({ model: 'seedance-2.0-text-to-video', prompt: 'a fox', duration: 5, quality: '720p' });
   // @ts-expect-error: quality is one of the documented values
@@ -87,9 +104,12 @@ export async function firstHour(): Promise<string> {
   const insecure = new EvoLinkClient({ apiKey: 'k', baseUrl: 'http://10.0.0.2', allowInsecureHttp: true });
   let kept: string | undefined;
   try {
-    const image: Task = await proxied.generateImage({ model: 'gpt-image-1', prompt: 'a fox' }, { onCreated: (t) => { kept = t.id; } });
-    await proxied.generateAudio({ model: 'suno-v5', prompt: 'a song' });
-    return image.id;
+    const image: CompletedTask = await proxied.generateImage({ model: 'gpt-image-1', prompt: 'a fox' }, { onCreated: (t) => { kept = t.id; } });
+    const song = await proxied.generateAudio({ model: 'suno-v5', prompt: 'a song', callback_url: undefined });
+    const video = await proxied.generateVideo({ model: 'seedance-2.0-text-to-video', prompt: 'a fox', duration: undefined }, { signal: undefined });
+    // @ts-expect-error: a completed task's results are not optional numbers
+    const urls: number[] | undefined = video.results;
+    return [image.results[0], song.results[0], video.results[0], urls].join();
   } catch (error) {
     if (error instanceof ApiError) {
       const wait: number | undefined = error.retryAfterMs;
