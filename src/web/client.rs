@@ -218,66 +218,60 @@ pub async fn under<T>(
 /// One `GET /v1/tasks/{id}`, shared with the waits asking for that task now; transient
 /// failures are retried as a wait retries them (a GET is safe to repeat).
 pub async fn fetch_once(shared: &Shared, id: String) -> Result<Observation, Failure> {
-    let mut failures = 0;
-    loop {
-        hold_back(shared).await;
-        let outcome = shared.get(id.clone()).await;
-        let error = match &*outcome {
-            Ok(answer) => match read_answer(answer) {
-                Ok((task, value)) => return Ok(Observation { task, value }),
-                Err(error) => Failure::from(error),
-            },
-            Err(failure) => Failure::Error {
-                error: Error::Network(failure.message.clone()),
-                task: JsValue::UNDEFINED,
-                cause: failure.cause.clone(),
-                task_id: None,
-            },
-        };
-        failures += 1;
-        match retry_delay(shared, &error, failures) {
-            Some(ms) => TimeoutFuture::new(ms).await,
-            None => return Err(error.about(&id)),
+    let attempt = || async {
+        match &*shared.get(id.clone()).await {
+            Ok(answer) => read_answer(answer)
+                .map(|(task, value)| Observation { task, value })
+                .map_err(Failure::from),
+            Err(failure) => Err(Failure::from(failure)),
         }
-    }
+    };
+    retrying(shared, attempt).await.map_err(|e| e.about(&id))
 }
 
 /// `GET {path}` alone (not shared), retried as [`fetch_once`] is; resolves with the parsed JSON.
 pub async fn get_json(shared: &Shared, path: &str) -> Result<JsValue, Failure> {
-    let mut failures = 0;
-    loop {
-        hold_back(shared).await;
+    let attempt = || async {
         let request = Request {
             url: format!("{}{path}", shared.config.base),
             method: "GET",
             body: None,
             timeout_ms: shared.config.request_timeout_ms,
         };
-        let outcome = shared.send(request).await;
-        let error = match &*outcome {
-            Ok(answer) if (200..300).contains(&answer.status) => {
-                match convert::parse(answer.body.as_deref()) {
-                    (response::Body::Parsed(_), value) if value.is_object() => return Ok(value),
-                    _ => Failure::from(Error::InvalidResponse(format!(
-                        "The answer to GET {path} is not a JSON object"
-                    ))),
-                }
+        match &*shared.send(request).await {
+            Err(failure) => Err(Failure::from(failure)),
+            Ok(answer) if !(200..300).contains(&answer.status) => {
+                Err(Failure::from(convert::api_error(answer)))
             }
-            Ok(answer) => match read_answer(answer) {
-                Err(error) => Failure::from(error),
-                Ok(_) => Failure::from(Error::InvalidResponse("unreachable".to_owned())),
+            Ok(answer) => match convert::parse(answer.body.as_deref()) {
+                (response::Body::Parsed(_), value) if value.is_object() => Ok(value),
+                _ => Err(Failure::from(Error::InvalidResponse(format!(
+                    "The answer to GET {path} is not a JSON object"
+                )))),
             },
-            Err(failure) => Failure::Error {
-                error: Error::Network(failure.message.clone()),
-                task: JsValue::UNDEFINED,
-                cause: failure.cause.clone(),
-                task_id: None,
-            },
+        }
+    };
+    retrying(shared, attempt).await
+}
+
+/// Runs `attempt` until it succeeds or fails for good: transient failures are repeated after a
+/// pause (the server's `Retry-After`, else a backoff), at most `maxRetries` in a row, as a wait
+/// repeats them; the client's 429 pause holds every attempt back.
+async fn retrying<T, F: Future<Output = Result<T, Failure>>>(
+    shared: &Shared,
+    mut attempt: impl FnMut() -> F,
+) -> Result<T, Failure> {
+    let mut failures = 0;
+    loop {
+        hold_back(shared).await;
+        let failure = match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(failure) => failure,
         };
         failures += 1;
-        match retry_delay(shared, &error, failures) {
+        match retry_delay(shared, &failure, failures) {
             Some(ms) => TimeoutFuture::new(ms).await,
-            None => return Err(error),
+            None => return Err(failure),
         }
     }
 }
@@ -366,16 +360,7 @@ pub async fn create_task(
                     Failure::from(error),
                 ),
             },
-            Err(f) => {
-                let error = Error::Network(f.message.clone());
-                let failure = Failure::Error {
-                    error,
-                    task: JsValue::UNDEFINED,
-                    cause: f.cause.clone(),
-                    task_id: None,
-                };
-                (0, None, f.unsent, failure)
-            }
+            Err(f) => (0, None, f.unsent, Failure::from(f)),
         };
         let now = sys::now();
         let hint = (status == 429).then_some(retry_after.as_deref());

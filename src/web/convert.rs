@@ -185,25 +185,8 @@ pub fn call_options(value: &JsValue, what: &str) -> Result<Option<AbortSignal>, 
     signal(&o.signal, what)
 }
 
-/// The option names of a watch; a wait also takes `onProgress`.
-pub const WATCH_OPTIONS: &[&str] = &[
-    "signal",
-    "timeoutMs",
-    "intervalMs",
-    "minIntervalMs",
-    "maxIntervalMs",
-];
-/// The option names of a wait.
-pub const WAIT_OPTIONS: &[&str] = &[
-    "onProgress",
-    "signal",
-    "timeoutMs",
-    "intervalMs",
-    "minIntervalMs",
-    "maxIntervalMs",
-];
-
-/// The option names of a `generate*` call.
+/// The option names of a `generate*` call; a wait takes all but `onCreated`, a watch neither
+/// `onCreated` nor `onProgress`.
 pub const GENERATE_OPTIONS: &[&str] = &[
     "onCreated",
     "onProgress",
@@ -213,6 +196,10 @@ pub const GENERATE_OPTIONS: &[&str] = &[
     "minIntervalMs",
     "maxIntervalMs",
 ];
+/// The option names of a wait.
+pub const WAIT_OPTIONS: &[&str] = GENERATE_OPTIONS.split_at(1).1;
+/// The option names of a watch.
+pub const WATCH_OPTIONS: &[&str] = GENERATE_OPTIONS.split_at(2).1;
 
 /// How one wait runs: its pace and deadline, and its longest pause (a hidden page's pace).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -319,14 +306,24 @@ pub fn parse(text: Option<&str>) -> (Body<serde_wasm_bindgen::Deserializer>, JsV
     }
 }
 
-/// Reads an answer to a GET or a create: the task and the object as the API sent it.
-pub fn read_answer(answer: &Answer) -> Result<(Task, JsValue), Error> {
-    let head = Head {
+fn head(answer: &Answer) -> Head<'_> {
+    Head {
         status: answer.status,
         status_text: &answer.status_text,
         retry_after: answer.retry_after.as_deref(),
         request_id: answer.request_id.as_deref(),
-    };
+    }
+}
+
+/// The error a non-2xx answer is.
+pub fn api_error(answer: &Answer) -> Error {
+    let (body, _) = parse(answer.body.as_deref());
+    Error::Api(Box::new(response::api_error(head(answer), body)))
+}
+
+/// Reads an answer to a GET or a create: the task and the object as the API sent it.
+pub fn read_answer(answer: &Answer) -> Result<(Task, JsValue), Error> {
+    let head = head(answer);
     let (body, value) = parse(answer.body.as_deref());
     let success = (200..300).contains(&answer.status);
     if success && value.is_object() && !js_sys::Array::is_array(&value) {

@@ -132,6 +132,18 @@ impl Failure {
     }
 }
 
+impl From<&fetch::Failure> for Failure {
+    /// A request that got no answer: a network error, with what `fetch` threw as its cause.
+    fn from(failure: &fetch::Failure) -> Failure {
+        Failure::Error {
+            error: Error::Network(failure.message.clone()),
+            task: JsValue::UNDEFINED,
+            cause: failure.cause.clone(),
+            task_id: None,
+        }
+    }
+}
+
 impl From<Error> for Failure {
     fn from(error: Error) -> Failure {
         Failure::Error {
@@ -968,6 +980,18 @@ impl Shared {
         }
     }
 
+    /// Runs `f` on the state of the client `shared` refers to, if it still exists and is not
+    /// busy (a guard dropped from inside the scheduler has nothing left to undo there).
+    fn with_idle(shared: &Weak<Shared>, f: impl FnOnce(&Shared, &mut State)) {
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let Ok(mut state) = shared.state.try_borrow_mut() else {
+            return;
+        };
+        f(&shared, &mut state);
+    }
+
     /// Watches `signal` for a one-off call: the returned guard stops watching when dropped.
     pub fn on_abort(&self, signal: &AbortSignal) -> AbortWatch {
         let cell = Oneshot::new();
@@ -1005,18 +1029,11 @@ impl Future for Share {
 
 impl Drop for Share {
     fn drop(&mut self) {
-        let Some(shared) = self.shared.upgrade() else {
-            return;
-        };
-        let Ok(mut state) = shared.state.try_borrow_mut() else {
-            return;
-        };
         let cell = &self.cell;
-        shared.leave(
-            &mut state,
-            self.flight,
-            |w| matches!(w, Waiter::Call(c) if Rc::ptr_eq(c, cell)),
-        );
+        Shared::with_idle(&self.shared, |shared, state| {
+            let is_it = |w: &Waiter| matches!(w, Waiter::Call(c) if Rc::ptr_eq(c, cell));
+            shared.leave(state, self.flight, is_it);
+        });
     }
 }
 
@@ -1038,18 +1055,11 @@ impl Future for AbortWatch {
 
 impl Drop for AbortWatch {
     fn drop(&mut self) {
-        let Some(shared) = self.shared.upgrade() else {
-            return;
-        };
-        let Ok(mut state) = shared.state.try_borrow_mut() else {
-            return;
-        };
         let cell = &self.cell;
-        shared.unlisten(
-            &mut state,
-            &self.signal,
-            |u| matches!(u, User::Call(c) if Rc::ptr_eq(c, cell)),
-        );
+        Shared::with_idle(&self.shared, |shared, state| {
+            let is_it = |u: &User| matches!(u, User::Call(c) if Rc::ptr_eq(c, cell));
+            shared.unlisten(state, &self.signal, is_it);
+        });
     }
 }
 
