@@ -417,7 +417,7 @@ export const cases = [
       (e) => { isError(e, pkg, pkg.TaskFailedError); equal(e.taskId, created.id, 'taskId'); }, 'failed');
     let posted;
     const flaky = new pkg.EvoLinkClient({ baseUrl: base, maxRetries: 0, fetch: (url, init) => (init.method === 'POST' ? fetch(url, init).then((r) => (posted = r, r)) : Promise.reject(new TypeError('network down'))) });
-    await rejects(flaky.generateImage({ model: 'gpt-image-1', prompt: 'x' }, { onCreated: (t) => (created = t) }), (e) => {
+    await rejects(flaky.generateImage({ model: 'gpt-image-1', prompt: '[as:ok] x' }, { intervalMs: 10, onCreated: (t) => (created = t) }), (e) => {
       isError(e, pkg, pkg.NetworkError);
       equal([e.taskId, e.message.includes(created.id)], [created.id, true], 'taskId and message');
     }, 'network');
