@@ -495,6 +495,17 @@ export const cases = [
     check(!('taskId' in bad), 'a bad argument is about no task');
   }],
 
+  ['an option or a create field given as undefined is left out', async ({ pkg, base }) => {
+    const client = new pkg.EvoLinkClient({ baseUrl: base, apiKey: undefined, headers: undefined, fetch: undefined, maxRetries: undefined });
+    const taskId = id('ok');
+    const task = await client.waitForTask(taskId, { intervalMs: 10, timeoutMs: undefined, signal: undefined, onProgress: undefined });
+    equal(task.status, 'completed', 'waited');
+    equal((await requests(base, taskId))[0].authorization, null, 'no key sent');
+    const created = await client.createVideo({ model: 'seedance-2.0-text-to-video', prompt: 'x', duration: undefined, callback_url: undefined });
+    const [post] = await requests(base, created.id);
+    equal(Object.keys(JSON.parse(post.body)).sort(), ['model', 'prompt'], 'undefined members are not sent');
+  }],
+
   // ---- Faults: what a long wait meets on real networks (the README's fault matrix) ----
 
   ['408, 429, 500, 502, 503, 504 are retried, at most maxRetries in a row', async ({ pkg, base }) => {
