@@ -60,7 +60,7 @@ demo: pkg
 bench: pkg
 	node bench/run.mjs
 
-## fuzz: the fuzz harness, FUZZ_SECONDS per target (default 100: 10 minutes in all)
+## fuzz: the fuzz harness, FUZZ_SECONDS per target (default 100: about 8 minutes for its 5 targets)
 fuzz:
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-100} cargo test --release --test fuzz -- --nocapture --test-threads=1
 
