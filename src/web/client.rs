@@ -338,11 +338,9 @@ pub async fn create_task(
     body: String,
 ) -> Result<Observation, Failure> {
     let url = format!("{}{}", shared.config.base, kind.path());
-    for failures in 1.. {
-        let paused = shared.paused_until() - sys::now();
-        if paused > 0.0 {
-            TimeoutFuture::new(paused.ceil().min(i32::MAX as f64) as u32).await;
-        }
+    let mut failures = 0;
+    loop {
+        hold_back(shared).await;
         let request = Request {
             url: url.clone(),
             method: "POST",
@@ -362,6 +360,7 @@ pub async fn create_task(
             },
             Err(f) => (0, None, f.unsent, Failure::from(f)),
         };
+        failures += 1;
         let now = sys::now();
         let hint = (status == 429).then_some(retry_after.as_deref());
         let max = shared.config.max_retries;
@@ -374,9 +373,6 @@ pub async fn create_task(
         }
         TimeoutFuture::new(delay.min(i32::MAX as u64) as u32).await;
     }
-    Err(Failure::from(Error::Network(
-        "gave up creating the task".to_owned(),
-    )))
 }
 
 /// Reads a callback body (a string, a parsed object or a `Request`) into the task it

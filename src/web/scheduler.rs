@@ -301,6 +301,11 @@ struct State {
 }
 
 impl State {
+    /// Holds every request of the client back until `until` (a later pause wins).
+    fn pause(&mut self, until: f64) {
+        self.paused_until = self.paused_until.max(until);
+    }
+
     /// True while heap entry `seq` of `key` still counts: a wait sleeping on it, or a request
     /// whose deadline it is.
     fn is_due(&self, key: u64, seq: u64) -> bool {
@@ -348,8 +353,7 @@ impl Shared {
 
     /// Holds every request of the client back until `until`.
     pub fn pause(&self, until: f64) {
-        let mut state = self.state.borrow_mut();
-        state.paused_until = state.paused_until.max(until);
+        self.state.borrow_mut().pause(until);
     }
 
     // ---- Waits ----
@@ -607,7 +611,7 @@ impl Shared {
         };
         let parked = slot.at == At::Parked;
         if let Some(until) = reaction.pause_until {
-            state.paused_until = state.paused_until.max(until);
+            state.pause(until);
         }
         match report {
             Some(seen) => After::Report(key, seen),
