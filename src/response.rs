@@ -55,16 +55,19 @@ pub fn read<'de, D: Deserializer<'de>>(head: Head<'_>, body: Body<D>) -> Result<
 /// Reads a task from a body (a response or a callback, named by `what` in messages): JSON, an
 /// object with a string `status`.
 pub fn task_of<'de, D: Deserializer<'de>>(body: Body<D>, what: &str) -> Result<Task, Error> {
-    let parsed = match body {
-        Body::TooLarge => return Err(body_too_large()),
-        Body::NotJson(why) => {
-            return Err(Error::InvalidResponse(format!(
-                "The {what} is not JSON ({why})"
-            )))
-        }
-        Body::Parsed(d) => d,
-    };
-    Task::read(parsed).map_err(|e| not_a_task(what, e))
+    Task::read(parsed(body, what)?).map_err(|e| not_a_task(what, e))
+}
+
+/// The parsed value of a body (named by `what` in messages), or the error a body too large or
+/// not JSON is.
+pub fn parsed<D>(body: Body<D>, what: &str) -> Result<D, Error> {
+    match body {
+        Body::TooLarge => Err(body_too_large()),
+        Body::NotJson(why) => Err(Error::InvalidResponse(format!(
+            "The {what} is not JSON ({why})"
+        ))),
+        Body::Parsed(d) => Ok(d),
+    }
 }
 
 /// The error for a body (named by `what`) that is JSON but not a task.
@@ -99,14 +102,28 @@ fn non_empty(v: Option<&Loose>) -> Option<String> {
 
 /// Reads a non-2xx answer: the body's `error` object when there is one, else the status alone.
 pub fn api_error<'de, D: Deserializer<'de>>(head: Head<'_>, body: Body<D>) -> ApiError {
-    let status = head.status;
     let parsed = match body {
         Body::Parsed(d) => MaybeObject::<ErrorBody>::deserialize(d)
             .ok()
             .and_then(MaybeObject::object),
         _ => None,
-    }
-    .unwrap_or_default();
+    };
+    api_error_of(head, parsed)
+}
+
+/// [`api_error`] for a host that knows whether the body is an object: `object` is the body when
+/// it is one (read as a struct: only the members the client reads are looked up), else `None`
+/// (no body, not JSON, or another value), and the status alone speaks.
+pub fn api_error_of_object<'de, D: Deserializer<'de>>(
+    head: Head<'_>,
+    object: Option<D>,
+) -> ApiError {
+    api_error_of(head, object.and_then(|d| ErrorBody::deserialize(d).ok()))
+}
+
+fn api_error_of(head: Head<'_>, parsed: Option<ErrorBody>) -> ApiError {
+    let status = head.status;
+    let parsed = parsed.unwrap_or_default();
     // `{"error": {...}}` is documented; `{"error": "text"}` and `{"message": "text"}` are seen
     // in front of APIs often enough to read too.
     let (object, error_text) = match parsed.error {
@@ -197,13 +214,19 @@ mod tests {
         }
     }
 
+    /// Both readings agree: any body, and a body the host knows to be an object (or not).
     fn api(status: u16, status_text: &str, body: &str) -> ApiError {
-        api_error_of_text(Answer {
+        let answer = Answer {
             status,
             status_text,
             retry_after: Some("7"),
             body,
-        })
+        };
+        let any = api_error_of_text(answer);
+        let value = serde_json::from_str::<serde_json::Value>(body).ok();
+        let object = value.as_ref().filter(|v| v.is_object());
+        assert_eq!(api_error_of_object(answer.head(), object), any, "{body}");
+        any
     }
 
     #[test]

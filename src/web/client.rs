@@ -27,7 +27,6 @@ use crate::create::{self, Kind};
 use crate::error::Error;
 use crate::response;
 use crate::schedule::{self, Forecast, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MIN_INTERVAL_MS};
-use crate::task::Task;
 use crate::validate;
 
 /// The API root used when `baseUrl` is left out.
@@ -244,7 +243,7 @@ pub async fn get_json(shared: &Shared, path: &str) -> Result<JsValue, Failure> {
                 Err(Failure::from(convert::api_error(answer)))
             }
             Ok(answer) => match convert::parse(answer.body.as_deref()) {
-                (response::Body::Parsed(_), value) if value.is_object() => Ok(value),
+                response::Body::Parsed(value) if value.is_object() => Ok(value),
                 _ => Err(Failure::from(Error::InvalidResponse(format!(
                     "The answer to GET {path} is not a JSON object"
                 )))),
@@ -310,8 +309,9 @@ fn retry_delay(shared: &Shared, failure: &Failure, failures: u32) -> Option<u32>
 
 /// Checks creation parameters and returns the JSON body to send.
 pub fn create_body(kind: Kind, params: &JsValue) -> Result<String, Error> {
+    let not_an_object = || type_error("create parameters must be an object".to_owned());
     if !params.is_object() || js_sys::Array::is_array(params) || params.is_function() {
-        return Err(type_error("create parameters must be an object".to_owned()));
+        return Err(not_an_object());
     }
     let body = JSON::stringify(params)
         .ok()
@@ -321,7 +321,8 @@ pub fn create_body(kind: Kind, params: &JsValue) -> Result<String, Error> {
     // `undefined` members dropped, `toJSON` applied).
     let sent = JSON::parse(&body)
         .map_err(|_| type_error("create parameters must be JSON-serialisable".to_owned()))?;
-    create::check_params(kind, serde_wasm_bindgen::Deserializer::from(sent.clone()))?;
+    let object = convert::object(&sent).ok_or_else(not_an_object)?;
+    create::check_object(kind, object)?;
     if let Some(url) = sys::get(&sent, "callback_url").as_string() {
         let url = web_sys::Url::new(&url)
             .map_err(|_| type_error("\"callback_url\" is not a valid URL".to_owned()))?;
@@ -397,8 +398,7 @@ pub async fn read_callback(body: JsValue) -> Result<Observation, Failure> {
             type_error("a callback body is a string, an object or a Request".to_owned()).into(),
         );
     };
-    let (parsed, value) = convert::parse(text.as_deref());
-    let task = response::task_of(parsed, "callback body")?;
+    let (task, value) = convert::task_of(convert::parse(text.as_deref()), "callback body")?;
     if validate::task_id(&task.id).is_err() {
         return Err(invalid("The callback body has no valid task id"));
     }
@@ -736,7 +736,7 @@ pub fn plan_poll(task: JsValue, state: JsValue, options: JsValue) -> Result<JsVa
     let min = convert::whole(&o.min_interval_ms, what, "minIntervalMs", 1)
         .map_err(reject)?
         .unwrap_or(DEFAULT_MIN_INTERVAL_MS.min(max));
-    let task = Task::read(serde_wasm_bindgen::Deserializer::from(task)).map_err(|e| {
+    let task = convert::task(&task).map_err(|e| {
         reject(type_error(format!(
             "planPoll: task is not a task: {}",
             e.describe()

@@ -13,7 +13,7 @@ use super::sys::{self, describe, get};
 use crate::error::{ArgumentKind, Error};
 use crate::response::{self, Body, Head, MAX_BODY_BYTES};
 use crate::schedule::{Pace, Policy, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MIN_INTERVAL_MS};
-use crate::task::Task;
+use crate::task::{NotATask, Task};
 
 /// A `TypeError` record.
 pub fn type_error(message: String) -> Error {
@@ -295,15 +295,35 @@ pub fn task_id(id: &JsValue) -> Result<String, Error> {
     Ok(id)
 }
 
-/// Body text parsed with `JSON.parse`, ready for serde-wasm-bindgen; the parsed value too.
-pub fn parse(text: Option<&str>) -> (Body<serde_wasm_bindgen::Deserializer>, JsValue) {
+/// Body text parsed with `JSON.parse`.
+pub fn parse(text: Option<&str>) -> Body<JsValue> {
     let Some(text) = text.filter(|t| t.len() <= MAX_BODY_BYTES) else {
-        return (Body::TooLarge, JsValue::UNDEFINED);
+        return Body::TooLarge;
     };
     match JSON::parse(text) {
-        Ok(value) => (Body::Parsed(value.clone().into()), value),
-        Err(thrown) => (Body::NotJson(describe(&thrown)), JsValue::UNDEFINED),
+        Ok(value) => Body::Parsed(value),
+        Err(thrown) => Body::NotJson(describe(&thrown)),
     }
+}
+
+/// `value` ready for serde-wasm-bindgen's struct reading, when it is a plain object (not an
+/// array). Every reading of an answer goes through here: serde then looks up only the members
+/// the client reads, and the wasm carries one reading of each type (serde's "any value" reading
+/// would add one per kind of map).
+pub fn object(value: &JsValue) -> Option<serde_wasm_bindgen::Deserializer> {
+    (value.is_object() && !js_sys::Array::is_array(value)).then(|| value.clone().into())
+}
+
+/// Reads a task from a parsed value: an object with a string `status`.
+pub fn task(value: &JsValue) -> Result<Task, NotATask> {
+    Task::read_object(object(value).ok_or(NotATask::NotAnObject)?)
+}
+
+/// Reads a task from a body (named by `what` in messages); the parsed object too.
+pub fn task_of(body: Body<JsValue>, what: &str) -> Result<(Task, JsValue), Error> {
+    let value = response::parsed(body, what)?;
+    let task = task(&value).map_err(|why| response::not_a_task(what, why))?;
+    Ok((task, value))
 }
 
 fn head(answer: &Answer) -> Head<'_> {
@@ -317,20 +337,20 @@ fn head(answer: &Answer) -> Head<'_> {
 
 /// The error a non-2xx answer is.
 pub fn api_error(answer: &Answer) -> Error {
-    let (body, _) = parse(answer.body.as_deref());
-    Error::Api(Box::new(response::api_error(head(answer), body)))
+    let object = match parse(answer.body.as_deref()) {
+        Body::Parsed(value) => object(&value),
+        _ => None,
+    };
+    Error::Api(Box::new(response::api_error_of_object(
+        head(answer),
+        object,
+    )))
 }
 
 /// Reads an answer to a GET or a create: the task and the object as the API sent it.
 pub fn read_answer(answer: &Answer) -> Result<(Task, JsValue), Error> {
-    let head = head(answer);
-    let (body, value) = parse(answer.body.as_deref());
-    let success = (200..300).contains(&answer.status);
-    if success && value.is_object() && !js_sys::Array::is_array(&value) {
-        // The usual answer: read only the members the client needs.
-        let task = Task::read_object(serde_wasm_bindgen::Deserializer::from(value.clone()))
-            .map_err(|why| response::not_a_task("response", why))?;
-        return Ok((task, value));
+    if !(200..300).contains(&answer.status) {
+        return Err(api_error(answer));
     }
-    response::read(head, body).map(|task| (task, value))
+    task_of(parse(answer.body.as_deref()), "response")
 }

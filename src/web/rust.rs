@@ -165,7 +165,7 @@ impl Client {
             None,
         );
         let value = wait.await.map_err(error_of)?;
-        let task = crate::task::Task::read(serde_wasm_bindgen::Deserializer::from(value.clone()))
+        let task = super::convert::task(&value)
             .map_err(|e| Error::InvalidResponse(e.describe().to_owned()))?;
         Ok(Observation { task, value })
     }
