@@ -110,8 +110,8 @@ fn is_blank(s: &str) -> bool {
 /// sent.
 pub fn check_params<'de, D: Deserializer<'de>>(kind: Kind, params: D) -> Result<(), Error> {
     let params = MaybeObject::<Params>::deserialize(params)
-        .ok()
-        .and_then(MaybeObject::object)
+        .map_err(|_| too_deep())?
+        .object()
         .ok_or_else(not_an_object)?;
     checks(kind, &params)
 }
@@ -120,14 +120,16 @@ pub fn check_params<'de, D: Deserializer<'de>>(kind: Kind, params: D) -> Result<
 /// serde-wasm-bindgen): only the members the checks read are looked up, and wasm carries one
 /// reading of the parameters instead of one per kind of map serde-wasm-bindgen may meet.
 pub fn check_object<'de, D: Deserializer<'de>>(kind: Kind, params: D) -> Result<(), Error> {
-    checks(
-        kind,
-        &Params::deserialize(params).map_err(|_| not_an_object())?,
-    )
+    checks(kind, &Params::deserialize(params).map_err(|_| too_deep())?)
 }
 
 fn not_an_object() -> Error {
     type_error(&["create parameters must be an object"])
+}
+
+/// Reading the parameters fails only past the depth limit (see `loose`).
+fn too_deep() -> Error {
+    type_error(&["create parameters cannot be read: ", crate::loose::TOO_DEEP])
 }
 
 fn checks(kind: Kind, params: &Params) -> Result<(), Error> {

@@ -4,12 +4,23 @@
 //! output through serde-wasm-bindgen (wasm).
 //!
 //! Every visitor here accepts every kind of value, so no type-mismatch error (and none of the
-//! formatting behind such messages) is ever built.
+//! formatting behind such messages) is ever built. The one error is depth: lists nested more
+//! than [`MAX_DEPTH`] levels fail to read, so that however deep a server nests its JSON, the
+//! reading's recursion (and with it the wasm's 64 KiB stack) stays bounded.
 
 use core::fmt;
 use core::marker::PhantomData;
 
-use serde::de::{self, value::MapAccessDeserializer, Deserialize, Deserializer, IgnoredAny};
+use serde::de::{
+    self, value::MapAccessDeserializer, Deserialize, DeserializeSeed, Deserializer, IgnoredAny,
+};
+
+/// How deep lists nest inside a value read loosely. A task's lists are flat (`results`); each
+/// level of reading takes under 200 bytes of the wasm's stack.
+pub const MAX_DEPTH: u8 = 32;
+
+/// Why a value with lists nested deeper than [`MAX_DEPTH`] cannot be read.
+pub const TOO_DEEP: &str = "it nests lists more than 32 levels deep";
 
 /// One JSON value, kept only as far as the core needs: strings, numbers, booleans, null and
 /// lists of them; an object is [`Loose::Object`] without its members.
@@ -64,7 +75,31 @@ impl Loose {
     }
 }
 
-struct LooseVisitor;
+/// Reads one value at `depth` levels of nesting.
+#[derive(Clone, Copy)]
+struct LooseVisitor {
+    depth: u8,
+}
+
+impl LooseVisitor {
+    /// The visitor for the items of a list read by this one.
+    fn inner<E: de::Error>(self) -> Result<LooseVisitor, E> {
+        if self.depth >= MAX_DEPTH {
+            return Err(E::custom(TOO_DEEP));
+        }
+        Ok(LooseVisitor {
+            depth: self.depth + 1,
+        })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for LooseVisitor {
+    type Value = Loose;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Loose, D::Error> {
+        d.deserialize_any(self)
+    }
+}
 
 impl<'de> de::Visitor<'de> for LooseVisitor {
     type Value = Loose;
@@ -100,16 +135,19 @@ impl<'de> de::Visitor<'de> for LooseVisitor {
         Ok(Loose::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Loose, D::Error> {
-        Loose::deserialize(d)
+        d.deserialize_any(self)
     }
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Loose, A::Error> {
+        let inner = self.inner()?;
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Loose>()? {
+        while let Some(item) = seq.next_element_seed(inner)? {
             items.push(item);
         }
         Ok(Loose::List(items))
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Loose, A::Error> {
+        // Skipped without recursion in wasm (serde-wasm-bindgen ignores a value without looking
+        // into it); natively `serde_json` has already refused more than 128 levels.
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Loose::Object)
     }
@@ -117,7 +155,7 @@ impl<'de> de::Visitor<'de> for LooseVisitor {
 
 impl<'de> Deserialize<'de> for Loose {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Loose, D::Error> {
-        d.deserialize_any(LooseVisitor)
+        d.deserialize_any(LooseVisitor { depth: 0 })
     }
 }
 
@@ -152,7 +190,7 @@ struct MaybeObjectVisitor<T>(PhantomData<T>);
 macro_rules! other {
     ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
         fn $method<E: de::Error>(self, $($arg: $ty),*) -> Result<Self::Value, E> {
-            LooseVisitor.$method($($arg),*).map(MaybeObject::Other)
+            LooseVisitor { depth: 0 }.$method($($arg),*).map(MaybeObject::Other)
         }
     )*};
 }
@@ -167,7 +205,9 @@ impl<'de, T: Deserialize<'de>> de::Visitor<'de> for MaybeObjectVisitor<T> {
         T::deserialize(MapAccessDeserializer::new(map)).map(MaybeObject::Object)
     }
     fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        LooseVisitor.visit_seq(seq).map(MaybeObject::Other)
+        LooseVisitor { depth: 0 }
+            .visit_seq(seq)
+            .map(MaybeObject::Other)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         MaybeObject::deserialize(d)
@@ -251,6 +291,39 @@ mod tests {
         );
         assert_eq!(read("[1,2]"), None);
         assert_eq!(read("\"text\""), None);
+    }
+
+    fn nested(levels: usize) -> String {
+        format!(r#"{{"a":{}"x"{}}}"#, "[".repeat(levels), "]".repeat(levels))
+    }
+
+    #[test]
+    fn lists_nest_at_most_max_depth_levels() {
+        assert!(TOO_DEEP.contains(&MAX_DEPTH.to_string()));
+        let depth = usize::from(MAX_DEPTH);
+        let a = read(&nested(depth)).and_then(|p| p.a);
+        let Some(Loose::List(mut items)) = a else {
+            panic!("{depth} levels of lists read as a list");
+        };
+        let mut levels = 1;
+        while let Some(Loose::List(inner)) = items.pop() {
+            items = inner;
+            levels += 1;
+        }
+        assert_eq!(levels, depth);
+        // One more level fails the whole value, whichever way it is read.
+        let text = nested(depth + 1);
+        let error = serde_json::from_str::<MaybeObject<Pair>>(&text).map(|_| ());
+        assert!(error.is_err_and(|e| e.to_string().contains(TOO_DEEP)));
+        let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        assert!(Pair::deserialize(&value).is_err());
+        // Objects inside a member are skipped, not counted.
+        let objects = format!(
+            r#"{{"a":[{}1{}]}}"#,
+            r#"{"b":"#.repeat(100),
+            "}".repeat(100)
+        );
+        assert!(read(&objects).is_some());
     }
 
     #[test]

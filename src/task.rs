@@ -142,6 +142,8 @@ pub enum NotATask {
     NotAnObject,
     /// The object has no string `status`.
     NoStatus,
+    /// The object nests lists deeper than [`crate::loose::MAX_DEPTH`].
+    TooDeep,
 }
 
 impl NotATask {
@@ -150,6 +152,7 @@ impl NotATask {
         match self {
             NotATask::NotAnObject => "the body is not a JSON object",
             NotATask::NoStatus => "the object has no string \"status\"",
+            NotATask::TooDeep => "the object nests lists more than 32 levels deep",
         }
     }
 }
@@ -195,8 +198,9 @@ impl Task {
     /// Reads a task from any serde deserializer: `serde_json` text or value, or a JavaScript
     /// value through serde-wasm-bindgen.
     pub fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Task, NotATask> {
+        // Reading any value fails only past the depth limit (see `loose`).
         let fields = MaybeObject::<Fields>::deserialize(d)
-            .map_err(|_| NotATask::NotAnObject)?
+            .map_err(|_| NotATask::TooDeep)?
             .object()
             .ok_or(NotATask::NotAnObject)?;
         Task::from_fields(fields)
@@ -204,9 +208,10 @@ impl Task {
 
     /// Reads a task from a value the caller knows is an object (a JavaScript object through
     /// serde-wasm-bindgen): only the members the client reads are looked up, not every member
-    /// the object has. Any other value goes through [`Task::read`].
+    /// the object has. Any other value goes through [`Task::read`] (here it reads as
+    /// [`NotATask::TooDeep`], the one way an object can fail).
     pub fn read_object<'de, D: Deserializer<'de>>(d: D) -> Result<Task, NotATask> {
-        Task::from_fields(Fields::deserialize(d).map_err(|_| NotATask::NotAnObject)?)
+        Task::from_fields(Fields::deserialize(d).map_err(|_| NotATask::TooDeep)?)
     }
 
     /// Reads a task from JSON text (natively, with `serde_json`).
@@ -355,6 +360,14 @@ mod tests {
             Err(NotATask::NotAnObject)
         );
         assert_eq!(task(r#"{"hello":"world"}"#), Err(NotATask::NoStatus));
+        let deep = format!(
+            r#"{{"status":"completed","results":{}{}}}"#,
+            "[".repeat(40),
+            "]".repeat(40)
+        );
+        assert_eq!(task(&deep), Err(NotATask::TooDeep));
+        let value: serde_json::Value = serde_json::from_str(&deep).expect("JSON");
+        assert_eq!(Task::read_object(&value), Err(NotATask::TooDeep));
         assert_eq!(task(r#"{"status":5}"#), Err(NotATask::NoStatus));
     }
 

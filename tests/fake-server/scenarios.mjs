@@ -110,6 +110,8 @@ const PLAIN_SCENARIOS = {
   malformed: () => rawReply(200, 'application/json', '{"id": "malformed-'),
   notask: () => jsonReply(200, { hello: 'world' }),
   cdn: () => rawReply(200, 'text/html; charset=utf-8', CDN_PAGE),
+  // A completed task whose results nest lists 10,000 deep: valid JSON, but no task.
+  deep: (task) => rawReply(200, 'application/json', `{"id":${JSON.stringify(task.id)},"status":"completed","results":${'['.repeat(DEEP_LEVELS)}${']'.repeat(DEEP_LEVELS)}}`),
   huge: (task, ctx) =>
     jsonReply(200, paddedTo(HUGE_BODY_BYTES, taskBody(task, lifecycleStep('ok', task.gets), ctx))),
   // The same 2 MiB without a length (chunked), and gzip-compressed (its length is then the
@@ -132,6 +134,8 @@ const NUMBERED_SCENARIOS = {
   slow: (task, ctx, ms) => ({ ...lifecycleReply(task, ctx, 'ok', task.gets), delayMs: ms }),
   timed: (task, ctx, seconds) => jsonReply(200, taskBody(task, timedStep(ctx.now - task.firstSeenMs, seconds), ctx)),
 };
+
+const DEEP_LEVELS = 10_000;
 
 const CDN_PAGE =
   '<!DOCTYPE html><html><head><title>Just a moment...</title></head>' +

@@ -212,12 +212,17 @@ test('CORS: preflight answers 204 and is not recorded; headers on every response
   }
 });
 
-test('body scenarios: malformed, notask, cdn, huge, credits', async (t) => {
+test('body scenarios: malformed, notask, deep, cdn, huge, credits', async (t) => {
   const server = await withServer(t);
   const malformed = await fetch(`${server.url}/v1/tasks/malformed-1`);
   assert.equal(malformed.headers.get('content-type'), 'application/json');
   assert.equal(await malformed.text(), '{"id": "malformed-');
   assert.deepEqual((await getJson(`${server.url}/v1/tasks/notask-1`)).body, { hello: 'world' });
+  let deep = (await getJson(`${server.url}/v1/tasks/deep-1`)).body;
+  assert.equal(deep.status, 'completed');
+  let levels = 0;
+  for (deep = deep.results; Array.isArray(deep); deep = deep[0]) levels++;
+  assert.equal(levels, 10_000);
   const cdn = await fetch(`${server.url}/v1/tasks/cdn-1`);
   assert.equal(cdn.status, 200);
   assert.match(cdn.headers.get('content-type'), /^text\/html/);

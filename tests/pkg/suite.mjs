@@ -183,6 +183,23 @@ export const cases = [
     }
   }],
 
+  ['lists nested 10,000 deep are refused with a clear error, and the client keeps working', async ({ pkg, client }) => {
+    // Read recursively, they would overflow the wasm's stack (a trap, not an error).
+    const tooDeep = (e) => check(/nests lists more than 32 levels deep/.test(e.message), e.message);
+    await rejects(client.getTask(id('deep')), (e) => { isError(e, pkg, pkg.InvalidResponseError, 'invalid_response'); tooDeep(e); }, 'answer');
+    let nested = [];
+    for (let i = 0; i < 10_000; i++) nested = [nested];
+    const task = { id: 'task-deep-1', status: 'completed', results: nested };
+    await rejects(pkg.parseTaskCallback(JSON.stringify(task)), (e) => { isError(e, pkg, pkg.InvalidResponseError, 'invalid_response'); tooDeep(e); }, 'callback');
+    throws(() => pkg.planPoll(task), (e) => { check(e instanceof TypeError, 'TypeError'); tooDeep(e); }, 'planPoll');
+    const params = { model: 'seedance-2.0-reference-to-video', prompt: 'x', image_urls: nested };
+    await rejects(client.createVideo(params), (e) => { check(e instanceof TypeError, 'TypeError'); tooDeep(e); }, 'create');
+    let shallow = [];
+    for (let i = 0; i < 31; i++) shallow = [shallow];
+    equal((await pkg.parseTaskCallback({ ...task, results: shallow })).status, 'completed', '32 levels read');
+    equal((await client.getTask(id('ok'))).status, 'pending', 'still working');
+  }],
+
   ['TimeoutError after timeoutMs, carrying the last observation', async ({ pkg, client }) => {
     await rejects(client.waitForTask(id('demo'), { intervalMs: 60_000, timeoutMs: 150 }), (e) => {
       isError(e, pkg, pkg.TimeoutError, 'timeout');
