@@ -13,8 +13,8 @@ const bindgen = join(root, 'target/bindgen');
 const errors = join(root, 'src/js/errors.js');
 
 // The browser and workerd entries load the wasm file that sits next to them; the CommonJS
-// entry (which node.mjs and Deno use too) carries it inside, as base64. node.mjs is copied as
-// it is: it only re-exports node.cjs.
+// entry (which node.mjs and Deno use too) carries it inside, as base64. node.mjs and
+// node-bridge.cjs are copied as they are: they only re-export node.cjs.
 const entries = [
   { file: 'browser.mjs', format: 'esm', platform: 'browser' },
   { file: 'node.cjs', format: 'cjs', platform: 'node', inlineWasm: true },
@@ -65,7 +65,9 @@ for (const { file, format, platform, inlineWasm: inline = false } of entries) {
     logLevel: 'warning',
   });
 }
-copyFileSync(join(root, 'src/js/entries/node.mjs'), join(pkgDir, 'node.mjs'));
+for (const file of ['node.mjs', 'node-bridge.cjs']) {
+  copyFileSync(join(root, 'src/js/entries', file), join(pkgDir, file));
+}
 
 // Type declarations, written by hand (src/js/index.d.ts).
 copyFileSync(join(root, 'src/js/index.d.ts'), join(pkgDir, 'index.d.ts'));
