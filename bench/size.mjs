@@ -6,7 +6,7 @@
 //
 // Then what each part of ours weighs. The wasm: the release wasm of `make pkg`
 // (target/wasm32-unknown-unknown/release/evolink_tasks.wasm) goes again through wasm-bindgen
-// (--keep-debug) and wasm-opt -Oz with the Makefile's feature flags but -g, so that its functions
+// (--keep-debug) and wasm-opt with the Makefile's WASM_OPT_FLAGS plus -g, so that its functions
 // keep their names; `twiggy top -f csv` lists every function and data segment, each is put in
 // one part (PARTS, by its Rust path), and each part's bytes are scaled to the shipped wasm's
 // brotli size (brotli of the whole ÷ raw size of the whole: approximate, as parts compress
@@ -140,11 +140,12 @@ function program(name) {
   return dirs.map((d) => join(d, name)).find((p) => existsSync(p));
 }
 
-/** wasm-opt's feature flags as the Makefile gives them. */
-function makefileFeatures() {
+/** wasm-opt's optimisation and feature flags as the Makefile gives them (WASM_OPT_FLAGS). */
+function makefileWasmOpt() {
   const make = readFileSync(join(root, 'Makefile'), 'utf8');
-  const line = make.split('\n').find((l) => l.includes('wasm-opt') && l.includes('-Oz'));
-  return line ? line.match(/--enable-[a-z-]+/g) ?? [] : [];
+  const line = /^WASM_OPT_FLAGS :=(.*)$/m.exec(make);
+  if (!line) throw new Error('Makefile has no WASM_OPT_FLAGS line');
+  return line[1].trim().split(/\s+/);
 }
 
 /**
@@ -170,7 +171,7 @@ async function wasmParts(shipped, release = join(root, RELEASE_WASM)) {
     await exec(bindgen, ['--target', 'web', '--keep-debug', '--no-typescript', '--out-dir', dir, release], { timeoutMs: 120_000 });
     const named = join(dir, 'named.wasm');
     const bg = join(dir, `${release.split('/').pop().replace(/\.wasm$/, '')}_bg.wasm`);
-    await exec(wasmOpt, ['-Oz', '-g', ...makefileFeatures(), bg, '-o', named], { timeoutMs: 300_000 });
+    await exec(wasmOpt, [...makefileWasmOpt(), '-g', bg, '-o', named], { timeoutMs: 300_000 });
     const csv = await exec(twiggy, ['top', '-n', '1000000', '-f', 'csv', named], { timeoutMs: 120_000 });
     const bytes = Object.fromEntries(Object.keys(PARTS).map((k) => [k, 0]));
     const items = Object.fromEntries(Object.keys(PARTS).map((k) => [k, []]));
@@ -311,7 +312,7 @@ export async function run() {
   const all = [...partRows, ...jsRows];
   {
     const how = partRows.length
-      ? `twiggy's items of the wasm built with names (${RELEASE_WASM} through wasm-bindgen --keep-debug and wasm-opt -Oz -g; ` +
+      ? `twiggy's items of the wasm built with names (${RELEASE_WASM} through wasm-bindgen --keep-debug and wasm-opt with WASM_OPT_FLAGS -g; ` +
         `its code and data ${w.matchesShipped ? `are the shipped file's ${wasm.length} bytes` : `are **${w.total} bytes, not the shipped ${wasm.length}**: target/ was rebuilt after pkg/, or the build differs; the parts are of that build`}), ` +
         `each part scaled by the shipped wasm's brotli ratio (${(wasmScale * 100).toFixed(1)} %); `
       : 'the wasm not split (see above); ';

@@ -2,8 +2,8 @@
 // bench/floor/dist/ the way `make pkg` builds the package: cargo build --release for
 // wasm32-unknown-unknown (this crate's profile is the main crate's; the repository's
 // .cargo/config.toml applies here too, cargo reads it from the parent folders: the same
-// rustflags), wasm-bindgen --target web, node_modules/.bin/wasm-opt -Oz with the Makefile's
-// flags, then the entries of js/ bundled as scripts/build-pkg.mjs bundles the package's:
+// rustflags), wasm-bindgen --target web, node_modules/.bin/wasm-opt with the Makefile's
+// WASM_OPT_FLAGS, then the entries of js/ bundled as scripts/build-pkg.mjs bundles the package's:
 //   browser.mjs  ESM, awaits init with the wasm's URL (the size measure: with evolink_floor.wasm)
 //   node.cjs     CommonJS, the wasm inlined (esbuild's binary loader), initSync on load
 //   node.mjs     ESM, re-exports node.cjs (copied as it is)
@@ -35,11 +35,12 @@ export function isStale() {
   return Math.max(...sources.map(newest)) > statSync(STAMP).mtimeMs;
 }
 
-/** wasm-opt's feature flags as the Makefile gives them. */
-function makefileFeatures() {
+/** wasm-opt's optimisation and feature flags as the Makefile gives them (WASM_OPT_FLAGS). */
+function makefileWasmOpt() {
   const make = readFileSync(join(root, 'Makefile'), 'utf8');
-  const line = make.split('\n').find((l) => l.includes('wasm-opt') && l.includes('-Oz'));
-  return line ? line.match(/--enable-[a-z-]+/g) ?? [] : [];
+  const line = /^WASM_OPT_FLAGS :=(.*)$/m.exec(make);
+  if (!line) throw new Error('Makefile has no WASM_OPT_FLAGS line');
+  return line[1].trim().split(/\s+/);
 }
 
 export async function build({ log = (m) => process.stderr.write(`${m}\n`) } = {}) {
@@ -53,7 +54,7 @@ export async function build({ log = (m) => process.stderr.write(`${m}\n`) } = {}
   sh('wasm-bindgen', ['--target', 'web', '--out-dir', bindgenDir, '--no-typescript', RELEASE_WASM]);
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
-  sh(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', ...makefileFeatures(), '--strip-debug', '--strip-producers', '--strip-target-features',
+  sh(join(root, 'node_modules/.bin/wasm-opt'), [...makefileWasmOpt(), '--strip-debug', '--strip-producers', '--strip-target-features',
     join(bindgenDir, 'evolink_floor_bg.wasm'), '-o', join(dist, 'evolink_floor.wasm')]);
 
   const { build: esbuild } = await import(join(root, 'node_modules/esbuild/lib/main.js'));
