@@ -6,7 +6,7 @@
 // WASM_OPT_FLAGS, then the entries of js/ bundled as scripts/build-pkg.mjs bundles the package's:
 //   browser.mjs  ESM, awaits init with the wasm's URL (the size measure: with evolink_floor.wasm)
 //   node.cjs     CommonJS, the wasm inlined (esbuild's binary loader), initSync on load
-//   node.mjs     ESM, re-exports node.cjs (copied as it is)
+//   node.mjs     ESM, re-exports node.cjs through node-bridge.cjs (both copied as they are)
 //   workerd.mjs  ESM, the wasm imported as a compiled module
 // `node bench/floor/build.mjs` builds it; the bench sections call ensureFloor(), which builds it
 // when dist/ is missing or older than any source (src/, js/, Cargo.toml, Cargo.lock, this file,
@@ -88,7 +88,7 @@ export async function build({ log = (m) => process.stderr.write(`${m}\n`) } = {}
       logOverride: { 'empty-import-meta': 'silent' }, legalComments: 'none', logLevel: 'warning',
     });
   }
-  copyFileSync(join(floorDir, 'js/node.mjs'), join(dist, 'node.mjs'));
+  for (const file of ['node.mjs', 'node-bridge.cjs']) copyFileSync(join(floorDir, 'js', file), join(dist, file));
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
 }
 

@@ -1,7 +1,5 @@
-// The floor's Node ESM entry (as src/js/entries/node.mjs): node.cjs's exports, loaded with
-// `require` (importing a CommonJS file would make Node scan it for export names first).
-import { createRequire } from 'node:module';
-
-const cjs = createRequire(import.meta.url)('./node.cjs');
+// The floor's Node ESM entry, as src/js/entries/node.mjs: node.cjs's exports through
+// node-bridge.cjs (a few lines for Node to scan for export names, instead of node.cjs).
+import cjs from './node-bridge.cjs';
 
 export const { FloorClient } = cjs;
