@@ -33,9 +33,8 @@ pub fn js_error(error: &Error, task: &JsValue, cause: &JsValue, task_id: Option<
     if let Some(id) = task_id {
         record.task_id = Some(id.to_owned());
     }
-    if let (Some(id), Error::Argument(..) | Error::Aborted(_)) = (&record.task_id, error) {
-        let _ = id; // a bad argument is about the call, not a task
-        record.task_id = None;
+    if matches!(error, Error::Argument(..) | Error::Aborted(_)) {
+        record.task_id = None; // a bad argument or an abort is about the call, not a task
     }
     if let Some(id) = &record.task_id {
         if !record.message.contains(id.as_str()) {
