@@ -10,9 +10,7 @@ use std::cell::Cell;
 use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AbortController, ReadableStreamDefaultReader, ReadableStreamReadResult, RequestInit, Response,
-};
+use web_sys::{AbortController, ReadableStreamReadResult, RequestInit, Response};
 
 use super::sys::{describe, get};
 use crate::response::MAX_BODY_BYTES;
@@ -200,14 +198,21 @@ pub async fn read_text(response: &Response) -> Result<Option<String>, JsValue> {
     let Some(stream) = response.body() else {
         return read_whole(response).await;
     };
-    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let reader = super::sys::reader(&stream)?;
     let mut bytes = Vec::new();
     loop {
         let chunk: ReadableStreamReadResult = JsFuture::from(reader.read()).await?.unchecked_into();
         if chunk.get_done().unwrap_or(true) {
             break;
         }
-        let value: Uint8Array = chunk.get_value().unchecked_into();
+        // A body stream of a `Response` yields bytes; one a test double made may yield anything.
+        let Ok(value) = chunk.get_value().dyn_into::<Uint8Array>() else {
+            super::sys::ignore(&reader.cancel());
+            return Err(js_sys::TypeError::new(
+                "the body stream yielded something other than bytes",
+            )
+            .into());
+        };
         let start = bytes.len();
         let size = value.length() as usize;
         if start + size > MAX_BODY_BYTES {

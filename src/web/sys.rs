@@ -19,6 +19,25 @@ extern "C" {
     pub static RETURN_THIS: JsValue;
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// A `ReadableStream`, seen through the one method web-sys binds as if it could not throw.
+    type Stream;
+
+    /// `getReader()` throws when the stream is locked or was read already (a test double
+    /// answering every call with one `Response`); an exception thrown through wasm would skip
+    /// Rust's clean-up, so it is caught here.
+    #[wasm_bindgen(catch, method, js_name = getReader)]
+    fn get_reader(this: &Stream) -> Result<web_sys::ReadableStreamDefaultReader, JsValue>;
+}
+
+/// A reader of `stream`, or what `getReader()` threw.
+pub fn reader(
+    stream: &web_sys::ReadableStream,
+) -> Result<web_sys::ReadableStreamDefaultReader, JsValue> {
+    stream.unchecked_ref::<Stream>().get_reader()
+}
+
 /// A property of `target`, or `undefined` when it has none or reading it throws. Only objects
 /// and functions are asked: a value caught from a thrown exception costs an externref slot that
 /// wasm-bindgen never frees, so the common case (no `document` outside a page) must not throw.

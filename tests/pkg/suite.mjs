@@ -183,6 +183,20 @@ export const cases = [
     }
   }],
 
+  ['a fetch double that answers twice with one Response, or streams strings, gets a NetworkError, not a crash', async ({ pkg }) => {
+    // The second read finds the body's stream locked: getReader() throws, which once went
+    // through the wasm uncaught (an uncaught exception in Node).
+    const once = new Response(JSON.stringify({ id: 'task-1', status: 'pending' }));
+    const reused = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', maxRetries: 0, fetch: async () => once });
+    equal((await reused.getTask('task-1')).status, 'pending', 'first answer');
+    await rejects(reused.getTask('task-1'), (e) => { isError(e, pkg, pkg.NetworkError, 'network_error'); check(e.cause instanceof Error, `cause ${e.cause}`); }, 'second answer');
+    const stream = () => new ReadableStream({ start(c) { c.enqueue('{"id":"task-1","status":"pending"}'); c.close(); } });
+    const strings = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', maxRetries: 0, fetch: async () => new Response(stream()) });
+    await rejects(strings.getTask('task-1'), (e) => isError(e, pkg, pkg.NetworkError, 'network_error'), 'string chunks');
+    const fresh = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', fetch: async () => new Response('{"id":"task-1","status":"pending"}') });
+    equal((await fresh.getTask('task-1')).status, 'pending', 'the module still works');
+  }],
+
   ['lists nested 10,000 deep are refused with a clear error, and the client keeps working', async ({ pkg, client }) => {
     // Read recursively, they would overflow the wasm's stack (a trap, not an error).
     const tooDeep = (e) => check(/nests lists more than 32 levels deep/.test(e.message), e.message);
