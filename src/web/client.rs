@@ -150,7 +150,13 @@ fn client_settings(value: &JsValue) -> Result<Settings, Error> {
                 "{what}: \"headers\" must be an object of header names and string values"
             )));
         }
-        for entry in Object::entries(h.unchecked_ref()).iter() {
+        let entries = sys::object_entries(h).map_err(|e| {
+            type_error(format!(
+                "{what}: \"headers\" could not be read: {}",
+                sys::describe(&e)
+            ))
+        })?;
+        for entry in entries.iter() {
             let name = Reflect::get_u32(&entry, 0).ok().and_then(|n| n.as_string());
             let value = Reflect::get_u32(&entry, 1).ok().and_then(|v| v.as_string());
             match (name, value) {
@@ -200,7 +206,7 @@ pub async fn under<T>(
     let Some(signal) = signal else {
         return work.await;
     };
-    if signal.aborted() {
+    if sys::aborted(signal) {
         return Err(Failure::Thrown(sys::abort_reason(signal)));
     }
     let mut aborted = pin!(shared.on_abort(signal));
@@ -481,7 +487,7 @@ impl EvoLinkClient {
             Ok(checked) => checked,
             Err(error) => return Ok(promise(async move { Err(reject(error)) })),
         };
-        if let Some(signal) = o.signal.as_ref().filter(|s| s.aborted()) {
+        if let Some(signal) = o.signal.as_ref().filter(|s| sys::aborted(s)) {
             let reason = sys::abort_reason(signal);
             return Ok(promise(async move { Err(reason) }));
         }
@@ -600,7 +606,7 @@ impl EvoLinkClient {
             for callback in [&o.on_created, &o.on_progress].into_iter().flatten() {
                 callback.call1(&JsValue::UNDEFINED, &created.value)?;
             }
-            if let Some(signal) = signal.filter(|s| s.aborted()) {
+            if let Some(signal) = signal.filter(|s| sys::aborted(s)) {
                 return Err(sys::abort_reason(signal));
             }
             let progress = o.on_progress.map_or(Progress::None, Progress::Js);
@@ -682,7 +688,7 @@ impl TaskWatch {
         match self.key.get() {
             Some(key) => self.shared.resume(key),
             None => {
-                if let Some(signal) = self.signal.as_ref().filter(|s| s.aborted()) {
+                if let Some(signal) = self.signal.as_ref().filter(|s| sys::aborted(s)) {
                     self.closed.set(true);
                     self.queue.borrow_mut().requests.clear();
                     return Promise::reject(&sys::abort_reason(signal));
@@ -692,7 +698,12 @@ impl TaskWatch {
                 let key = self
                     .shared
                     .start_wait(id, self.pacing, mode, self.signal.clone(), None);
-                self.key.set(Some(key));
+                if key.is_none() {
+                    self.closed.set(true);
+                    self.queue.borrow_mut().requests.clear();
+                    return Promise::reject(&Failure::busy().to_js());
+                }
+                self.key.set(key);
             }
         }
         promise(async move {
@@ -736,6 +747,15 @@ pub fn plan_poll(task: JsValue, state: JsValue, options: JsValue) -> Result<JsVa
     let min = convert::whole(&o.min_interval_ms, what, "minIntervalMs", 1)
         .map_err(reject)?
         .unwrap_or(DEFAULT_MIN_INTERVAL_MS.min(max));
+    // Both are read as the JSON they would be stored as: getters run once, where a throw is
+    // caught.
+    let unreadable = |what: &str, e: JsValue| {
+        reject(type_error(format!(
+            "planPoll: {what} cannot be read as JSON: {}",
+            sys::describe(&e)
+        )))
+    };
+    let task = sys::plain(&task).map_err(|e| unreadable("task", e))?;
     let task = convert::task(&task).map_err(|e| {
         reject(type_error(format!(
             "planPoll: task is not a task: {}",
@@ -745,6 +765,7 @@ pub fn plan_poll(task: JsValue, state: JsValue, options: JsValue) -> Result<JsVa
     let mut forecast = if state.is_undefined() || state.is_null() {
         Forecast::default()
     } else {
+        let state = sys::plain(&state).map_err(|e| unreadable("state", e))?;
         serde_wasm_bindgen::from_value(state).map_err(|_| {
             reject(type_error(
                 "planPoll: state is not a state planPoll returned".to_owned(),

@@ -109,7 +109,8 @@ pub fn options(value: &JsValue, what: &str, known: &[&str]) -> Result<JsOptions,
     if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
         return Err(type_error(format!("{what} must be an object")));
     }
-    let keys = Object::keys(value.unchecked_ref::<Object>());
+    let keys = sys::object_keys(value)
+        .map_err(|e| type_error(format!("{what} could not be read: {}", describe(&e))))?;
     for key in keys.iter() {
         let key = key.as_string().unwrap_or_default();
         if !known.contains(&key.as_str()) {
@@ -119,7 +120,20 @@ pub fn options(value: &JsValue, what: &str, known: &[&str]) -> Result<JsOptions,
             )));
         }
     }
-    serde_wasm_bindgen::from_value(value.clone())
+    // serde-wasm-bindgen reads a copy: the caller's getters run here, where a throw is caught.
+    let copy = Object::new();
+    for &key in known {
+        let option = sys::read(value, key).map_err(|e| {
+            type_error(format!(
+                "{what}: \"{key}\" could not be read: {}",
+                describe(&e)
+            ))
+        })?;
+        if !option.is_undefined() {
+            let _ = js_sys::Reflect::set(&copy, &JsValue::from_str(key), &option);
+        }
+    }
+    serde_wasm_bindgen::from_value(copy.into())
         .map_err(|_| type_error(format!("{what} could not be read")))
 }
 

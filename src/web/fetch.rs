@@ -10,7 +10,9 @@ use std::cell::Cell;
 use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, ReadableStreamReadResult, RequestInit, Response};
+use web_sys::{
+    AbortController, Headers, ReadableStream, ReadableStreamReadResult, RequestInit, Response,
+};
 
 use super::sys::{describe, get};
 use crate::response::MAX_BODY_BYTES;
@@ -136,8 +138,15 @@ pub async fn send(
         });
     }
     let response: Response = response.unchecked_into();
-    // A Response-like object without `headers` (a test double) has none to read.
-    let headers = (real || get(&response, "headers").is_object()).then(|| response.headers());
+    // A Response-like object (a test double) is read through `get`, whose throws are caught;
+    // without `headers` it has none to read.
+    let headers: Option<Headers> = if real {
+        Some(response.headers())
+    } else {
+        Some(get(&response, "headers"))
+            .filter(JsValue::is_object)
+            .map(JsCast::unchecked_into)
+    };
     let header = |name: &str| headers.as_ref()?.get(name).ok().flatten();
     // `Retry-After` and the request id matter only to an error: a 2xx answer (every poll that
     // goes well) does not pay for reading them.
@@ -195,7 +204,8 @@ async fn read_whole(response: &Response) -> Result<Option<String>, JsValue> {
 /// Reads a body as text, giving up (and cancelling the stream) as soon as it passes 1 MiB:
 /// `None` when the body is too large.
 pub async fn read_text(response: &Response) -> Result<Option<String>, JsValue> {
-    let Some(stream) = response.body() else {
+    // Read through `get`: a test double's or a callback body's `body` getter may throw.
+    let Ok(stream) = get(response, "body").dyn_into::<ReadableStream>() else {
         return read_whole(response).await;
     };
     let reader = super::sys::reader(&stream)?;

@@ -31,7 +31,7 @@ use web_sys::{AbortController, AbortSignal, EventTarget};
 use super::convert::{js_error, read_answer, Pacing};
 use super::fetch::{self, Outcome, Request};
 use super::sys;
-use crate::error::Error;
+use crate::error::{ArgumentKind, Error};
 use crate::poller::{Poller, Step};
 use crate::task::Task;
 
@@ -141,6 +141,19 @@ impl From<&fetch::Failure> for Failure {
             cause: failure.cause.clone(),
             task_id: None,
         }
+    }
+}
+
+impl Failure {
+    /// A wait asked for while the scheduler is busy: from inside its own call into JavaScript
+    /// (a signal's `addEventListener` or `removeEventListener` that calls the client back).
+    pub fn busy() -> Failure {
+        Failure::from(Error::Argument(
+            ArgumentKind::Type,
+            "the client was called back from inside its own call to a signal's \
+             addEventListener or removeEventListener: start the wait after that call returns"
+                .to_owned(),
+        ))
     }
 }
 
@@ -367,11 +380,13 @@ impl Shared {
         mode: Mode,
         signal: Option<AbortSignal>,
         seed: Option<Observation>,
-    ) -> u64 {
+    ) -> Option<u64> {
         let now = sys::now();
         let policy = pacing.policy(self.config.max_retries, self.config.request_timeout_ms);
         let mut poller = Poller::new(policy, now);
-        let mut state = self.state.borrow_mut();
+        let Ok(mut state) = self.state.try_borrow_mut() else {
+            return None; // see `Failure::busy`
+        };
         let key = state.next_key;
         state.next_key += 1;
         let (step, last) = match seed {
@@ -399,12 +414,22 @@ impl Shared {
             }),
         );
         self.apply(&mut state, key, step);
-        key
+        Some(key)
     }
 
     /// Runs the parked step of a watch (a `next()` came).
     pub fn resume(&self, key: u64) {
-        let mut state = self.state.borrow_mut();
+        let Ok(mut state) = self.state.try_borrow_mut() else {
+            // A `next()` from inside the scheduler's call into JavaScript: resume once it
+            // has returned.
+            let me = self.me.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(shared) = me.upgrade() {
+                    shared.resume(key);
+                }
+            });
+            return;
+        };
         let Some(slot) = state.waits.get_mut(&key) else {
             return;
         };
@@ -1092,9 +1117,12 @@ impl WaitFuture {
             progress,
         };
         let key = shared.start_wait(id, pacing, mode, signal, seed);
+        if key.is_none() {
+            result.set(Err(Failure::busy()));
+        }
         WaitFuture {
             shared: shared.clone(),
-            key,
+            key: key.unwrap_or(u64::MAX),
             result,
             settled: false,
         }

@@ -197,6 +197,47 @@ export const cases = [
     equal((await fresh.getTask('task-1')).status, 'pending', 'the module still works');
   }],
 
+  ['getters and Proxy traps that throw are refused with a TypeError, 1,000 times over, and the module keeps working', async ({ pkg }) => {
+    // A throw that went through the wasm skipped Rust's clean-up and leaked its stack: about 45
+    // of them left every later call trapping ("unreachable").
+    const boom = () => { throw new Error('boom'); };
+    const proxy = new Proxy({}, { get: boom, has: boom, ownKeys: boom, getOwnPropertyDescriptor: boom });
+    const getter = (key) => Object.defineProperty({}, key, { get: boom, enumerable: true });
+    const fetch = async () => new Response('{"id":"task-1","status":"pending"}');
+    const client = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', fetch });
+    const typeError = (what) => (e) => check(e instanceof TypeError && /boom/.test(e.message), `${what}: ${e}`);
+    for (let i = 0; i < 1_000; i++) {
+      throws(() => new pkg.EvoLinkClient(proxy), typeError('client options (Proxy)'), 'client options');
+      throws(() => new pkg.EvoLinkClient(getter('baseUrl')), typeError('client options (getter)'), 'client option');
+      throws(() => new pkg.EvoLinkClient({ fetch, headers: getter('x-a') }), typeError('headers'), 'headers');
+      throws(() => pkg.planPoll({ id: 'task-1', get status() { return boom(); } }), typeError('planPoll task'), 'planPoll task');
+      await rejects(client.getTask('task-1', proxy), typeError('getTask options'), 'getTask options');
+      await rejects(client.waitForTask('task-1', getter('timeoutMs')), typeError('waitForTask options'), 'waitForTask options');
+    }
+    const signal = { addEventListener() {}, removeEventListener() {}, get aborted() { return boom(); } };
+    equal((await client.getTask('task-1', { signal })).status, 'pending', 'a signal whose aborted getter throws reads as not aborted');
+    equal((await client.getTask('task-1')).status, 'pending', 'still working');
+  }],
+
+  ['a signal whose addEventListener calls the client back gets a TypeError for that call, and nothing breaks', async ({ pkg }) => {
+    const fetch = async () => new Response('{"id":"task-1","status":"completed","results":["https://r.example/1"]}');
+    const client = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', fetch });
+    const inner = [];
+    for (let i = 0; i < 100; i++) {
+      const signal = {
+        aborted: false,
+        addEventListener() { inner.push(client.waitForTask('task-2').catch((e) => e)); },
+        removeEventListener() { inner.push(client.waitForTask('task-3').catch((e) => e)); },
+      };
+      equal((await client.waitForTask('task-1', { signal })).status, 'completed', 'the outer wait');
+    }
+    for (const e of await Promise.all(inner)) {
+      check(e instanceof TypeError && /called back from inside/.test(e.message), `inner: ${e}`);
+    }
+    equal(inner.length, 200, 'every inner call settled');
+    equal((await client.waitForTask('task-1')).status, 'completed', 'still working');
+  }],
+
   ['lists nested 10,000 deep are refused with a clear error, and the client keeps working', async ({ pkg, client }) => {
     // Read recursively, they would overflow the wasm's stack (a trap, not an error).
     const tooDeep = (e) => check(/nests lists more than 32 levels deep/.test(e.message), e.message);
