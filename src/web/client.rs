@@ -145,7 +145,7 @@ fn client_settings(value: &JsValue) -> Result<Settings, Error> {
     let mut headers = Vec::new();
     if !o.headers.is_undefined() {
         let h = &o.headers;
-        if !h.is_object() || js_sys::Array::is_array(h) || h.is_function() {
+        if !h.is_object() || sys::is_array(h) || h.is_function() {
             return Err(type_error(format!(
                 "{what}: \"headers\" must be an object of header names and string values"
             )));
@@ -316,7 +316,7 @@ fn retry_delay(shared: &Shared, failure: &Failure, failures: u32) -> Option<u32>
 /// Checks creation parameters and returns the JSON body to send.
 pub fn create_body(kind: Kind, params: &JsValue) -> Result<String, Error> {
     let not_an_object = || type_error("create parameters must be an object".to_owned());
-    if !params.is_object() || js_sys::Array::is_array(params) || params.is_function() {
+    if !params.is_object() || sys::is_array(params) || params.is_function() {
         return Err(not_an_object());
     }
     let body = JSON::stringify(params)

@@ -106,7 +106,7 @@ pub fn options(value: &JsValue, what: &str, known: &[&str]) -> Result<JsOptions,
     if value.is_undefined() || value.is_null() {
         return Ok(JsOptions::default());
     }
-    if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
+    if !value.is_object() || sys::is_array(value) || value.is_function() {
         return Err(type_error(format!("{what} must be an object")));
     }
     let keys = sys::object_keys(value)

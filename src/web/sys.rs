@@ -39,6 +39,10 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
     pub fn object_keys(value: &JsValue) -> Result<js_sys::Array, JsValue>;
 
+    /// `Array.isArray(value)`: throws for a revoked Proxy.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn array_is_array(value: &JsValue) -> Result<bool, JsValue>;
+
     /// `Object.entries(value)`: runs getters, which may throw.
     #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
     pub fn object_entries(value: &JsValue) -> Result<js_sys::Array, JsValue>;
@@ -59,6 +63,11 @@ pub fn get(target: &JsValue, key: &str) -> JsValue {
         return JsValue::UNDEFINED;
     }
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// True when `value` is an array, or a revoked Proxy (which cannot be read as anything).
+pub fn is_array(value: &JsValue) -> bool {
+    array_is_array(value).unwrap_or(true)
 }
 
 /// A property of `target` (an object or a function), or what reading it threw.

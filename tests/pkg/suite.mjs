@@ -214,6 +214,17 @@ export const cases = [
       await rejects(client.getTask('task-1', proxy), typeError('getTask options'), 'getTask options');
       await rejects(client.waitForTask('task-1', getter('timeoutMs')), typeError('waitForTask options'), 'waitForTask options');
     }
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke(); // every operation on it throws, Array.isArray too
+    const isTypeError = (what) => (e) => check(e instanceof TypeError, `${what}: ${e}`);
+    for (let i = 0; i < 100; i++) {
+      throws(() => new pkg.EvoLinkClient(revoked), isTypeError('revoked client options'), 'revoked options');
+      throws(() => new pkg.EvoLinkClient({ fetch, headers: revoked }), isTypeError('revoked headers'), 'revoked headers');
+      throws(() => pkg.planPoll(revoked), isTypeError('revoked planPoll task'), 'revoked task');
+      await rejects(client.getTask('task-1', revoked), isTypeError('revoked getTask options'), 'revoked call options');
+      await rejects(client.createVideo(revoked), isTypeError('revoked create parameters'), 'revoked parameters');
+      await rejects(pkg.parseTaskCallback(revoked), (e) => isError(e, pkg, pkg.InvalidResponseError), 'revoked callback');
+    }
     const signal = { addEventListener() {}, removeEventListener() {}, get aborted() { return boom(); } };
     equal((await client.getTask('task-1', { signal })).status, 'pending', 'a signal whose aborted getter throws reads as not aborted');
     equal((await client.getTask('task-1')).status, 'pending', 'still working');
