@@ -390,7 +390,7 @@ pub async fn read_callback(body: JsValue) -> Result<Observation, Failure> {
         Some(text)
     } else if sys::get(&body, "text").is_function() {
         let response: &Response = body.unchecked_ref();
-        read_text(response).await.map_err(|thrown| {
+        read_text(response, false).await.map_err(|thrown| {
             invalid(&format!(
                 "The callback body could not be read: {}",
                 sys::describe(&thrown)
