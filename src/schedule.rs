@@ -199,8 +199,9 @@ pub fn retry_after_ms(value: &str, now_unix_ms: f64) -> Option<u64> {
     Some(ms.min(RETRY_AFTER_CAP_MS))
 }
 
-/// The server's `Retry-After` hint in milliseconds from `now_unix_ms`, as it stands (not
-/// capped; a date in the past is 0). `None` when it is neither delay-seconds nor an HTTP date.
+/// The server's `Retry-After` hint in milliseconds from `now_unix_ms`, as it stands (not capped
+/// to a wait; a date in the past is 0), at most 2^53 − 1 so that JavaScript reads it as the
+/// number it is. `None` when it is neither delay-seconds nor an HTTP date.
 pub fn retry_after_hint_ms(value: &str, now_unix_ms: f64) -> Option<u64> {
     let value = value.trim_ascii();
     let ms = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
@@ -211,8 +212,11 @@ pub fn retry_after_hint_ms(value: &str, now_unix_ms: f64) -> Option<u64> {
     } else {
         http_date_unix_ms(value)? - now_unix_ms
     };
-    Some(ms.max(0.0).min(u64::MAX as f64) as u64)
+    Some(ms.clamp(0.0, MAX_SAFE_INTEGER) as u64)
 }
+
+/// JavaScript's `Number.MAX_SAFE_INTEGER`.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -289,6 +293,14 @@ mod tests {
         assert_eq!(
             retry_after_ms("99999999999999999999", now),
             Some(RETRY_AFTER_CAP_MS)
+        );
+        // The hint as it stands stays a number JavaScript holds exactly.
+        for huge in ["9007199254741", "99999999999999999999"] {
+            assert_eq!(retry_after_hint_ms(huge, now), Some(9_007_199_254_740_991));
+        }
+        assert_eq!(
+            retry_after_hint_ms("9007199254740", now),
+            Some(9_007_199_254_740_000)
         );
         assert_eq!(
             retry_after_ms("Tue, 01 Jan 2030 00:00:00 GMT", now),

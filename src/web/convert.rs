@@ -47,7 +47,12 @@ pub fn js_error(error: &Error, task: &JsValue, cause: &JsValue, task_id: Option<
             .as_deref()
             .and_then(|v| crate::schedule::retry_after_hint_ms(v, sys::now()));
     }
-    let record = serde_wasm_bindgen::to_value(&record).unwrap_or(JsValue::UNDEFINED);
+    let record = match serde_wasm_bindgen::to_value(&record) {
+        Ok(record) => record,
+        // Not reached (every number in a record is one JavaScript holds exactly), but the
+        // snippet must never be handed `undefined`: its throw would go through the wasm.
+        Err(_) => return js_sys::Error::new(&record.message).into(),
+    };
     let task = if error.task().is_some() {
         task
     } else {

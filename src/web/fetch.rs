@@ -89,13 +89,11 @@ pub async fn send(
     let mut guard = Abort(controller, true);
     let url = request.url.as_str();
     let broke = |thrown: JsValue, what: &str| {
-        let message = if timed_out.get() {
-            format!("No answer from {url} within {} ms", request.timeout_ms)
-        } else {
-            format!("{what} {url}: {}", describe(&thrown))
-        };
+        if timed_out.get() {
+            return out_of_time(request, thrown);
+        }
         Failure {
-            message,
+            message: format!("{what} {url}: {}", describe(&thrown)),
             cause: thrown,
             unsent: false,
         }
@@ -122,9 +120,9 @@ pub async fn send(
         Ok(response) => response,
         Err(thrown) => return Err(broke(thrown, "Could not reach")),
     };
-    // A real Response is read through its typed getters; anything else fetch resolved with (a
-    // test double) through plain property reads, which cannot throw.
-    let real = response.has_type::<Response>();
+    // A plain Response is read through its typed getters; anything else fetch resolved with (a
+    // test double, a subclass) through property reads that catch what its getters throw.
+    let real = super::sys::is_plain_response(&response);
     let status = if real {
         f64::from(response.unchecked_ref::<Response>().status())
     } else {
@@ -191,10 +189,24 @@ pub async fn send(
     Ok(answer)
 }
 
+/// The failure of a request that ran out of time, with `cause` (what the abort rejected with).
+pub fn out_of_time(request: &Request, cause: JsValue) -> Failure {
+    Failure {
+        message: format!(
+            "No answer from {} within {} ms",
+            request.url, request.timeout_ms
+        ),
+        cause,
+        unsent: false,
+    }
+}
+
 /// Reads a body whole with `text()` (its length is known, or there is no stream to read): `None`
 /// when it is over the limit all the same.
 async fn read_whole(response: &Response) -> Result<Option<String>, JsValue> {
-    let text = JsFuture::from(response.text()?)
+    // `Promise.resolve`: a double's `text()` may return a string, or a thenable whose `then`
+    // throws.
+    let text = JsFuture::from(Promise::resolve(&response.text()?))
         .await?
         .as_string()
         .unwrap_or_default();
@@ -203,8 +215,8 @@ async fn read_whole(response: &Response) -> Result<Option<String>, JsValue> {
 
 /// Reads a body as text, giving up (and cancelling the stream) as soon as it passes 1 MiB:
 /// `None` when the body is too large.
-/// `real`: `response` is a `Response` of this realm, whose `body` getter cannot throw; anything
-/// else (a test double, a callback's `Request`) is read through `get`.
+/// `real`: `response` is a plain `Response` of this realm, whose `body` getter cannot throw;
+/// anything else (a test double, a subclass, a callback's `Request`) is read through `get`.
 pub async fn read_text(response: &Response, real: bool) -> Result<Option<String>, JsValue> {
     let stream = if real {
         response.body()

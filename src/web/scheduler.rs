@@ -17,8 +17,8 @@
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
@@ -262,6 +262,9 @@ struct Flight {
     deadline: Option<u64>,
     /// Set when the deadline aborted it.
     timed_out: Rc<std::cell::Cell<bool>>,
+    /// Set just after the deadline's abort: the request ends then, whether or not `fetch` (or
+    /// the body) heeded the abort.
+    expired: Rc<Oneshot<()>>,
 }
 
 /// Who listens to a signal.
@@ -710,7 +713,11 @@ impl Shared {
                     flight.deadline = None;
                     flight.timed_out.set(true);
                     let controller = flight.controller.clone();
-                    wasm_bindgen_futures::spawn_local(async move { controller.abort() });
+                    let expired = flight.expired.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        controller.abort();
+                        expired.set(());
+                    });
                 }
             }
         }
@@ -797,6 +804,7 @@ impl Shared {
                 done: false,
                 deadline: None,
                 timed_out: Rc::default(),
+                expired: Oneshot::new(),
             },
         );
         if state.free > 0 {
@@ -816,6 +824,7 @@ impl Shared {
         let request = flight.request.clone();
         let controller = flight.controller.clone();
         let timed_out = flight.timed_out.clone();
+        let expired = flight.expired.clone();
         // The request's deadline is an entry of the same heap, on the same timer.
         let seq = state.seq;
         state.seq += 1;
@@ -835,8 +844,17 @@ impl Shared {
                 Some(_) => &config.post_headers,
                 None => &config.headers,
             };
-            let outcome =
-                fetch::send(&config.fetch, headers, &request, &controller, &timed_out).await;
+            let send = fetch::send(&config.fetch, headers, &request, &controller, &timed_out);
+            let mut send = pin!(send);
+            // The answer, or the deadline when `fetch` (a double, or a body that never ends)
+            // ignores the abort: dropping `send` then leaves whatever it awaited.
+            let outcome = poll_fn(|cx| match send.as_mut().poll(cx) {
+                Poll::Ready(outcome) => Poll::Ready(outcome),
+                Poll::Pending => expired
+                    .poll_take(cx)
+                    .map(|()| Err(fetch::out_of_time(&request, controller.signal().reason()))),
+            })
+            .await;
             shared.landed(key, outcome);
         });
     }

@@ -39,6 +39,10 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
     pub fn object_keys(value: &JsValue) -> Result<js_sys::Array, JsValue>;
 
+    /// `Object.getPrototypeOf(value)`: throws for `undefined`, `null` or a Proxy whose trap does.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = getPrototypeOf)]
+    fn prototype_of(value: &JsValue) -> Result<JsValue, JsValue>;
+
     /// `Array.isArray(value)`: throws for a revoked Proxy.
     #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
     fn array_is_array(value: &JsValue) -> Result<bool, JsValue>;
@@ -68,6 +72,19 @@ pub fn get(target: &JsValue, key: &str) -> JsValue {
 /// True when `value` is an array, or a revoked Proxy (which cannot be read as anything).
 pub fn is_array(value: &JsValue) -> bool {
     array_is_array(value).unwrap_or(true)
+}
+
+thread_local! {
+    static RESPONSE_PROTOTYPE: JsValue = get(&get(&js_sys::global(), "Response"), "prototype");
+}
+
+/// True when `value` is a plain `Response` of this realm (its prototype is `Response.prototype`
+/// itself), whose getters and `text()` are the runtime's own and cannot throw; a subclass, a
+/// Proxy or a look-alike may override them, and is read through [`get`].
+pub fn is_plain_response(value: &JsValue) -> bool {
+    RESPONSE_PROTOTYPE.with(|response| {
+        !response.is_undefined() && prototype_of(value).is_ok_and(|p| &p == response)
+    })
 }
 
 /// A property of `target` (an object or a function), or what reading it threw.

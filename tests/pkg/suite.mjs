@@ -249,6 +249,56 @@ export const cases = [
     equal((await client.waitForTask('task-1')).status, 'completed', 'still working');
   }],
 
+  ['a Retry-After too large for a JavaScript number gives an ApiError with retryAfterMs capped at MAX_SAFE_INTEGER', async ({ pkg }) => {
+    // Its milliseconds (above 2^53) once failed to become a record: an uncaught TypeError in Node.
+    const fetch = async () => new Response('{"error":{"code":"bad","message":"bad"}}', { status: 400, headers: { 'retry-after': '9007199254741' } });
+    const client = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', fetch });
+    for (const call of [() => client.getTask('task-1'), () => client.waitForTask('task-1'), () => client.getCredits()]) {
+      await rejects(call(), (e) => { isError(e, pkg, pkg.ApiError, 'bad'); equal(e.retryAfterMs, Number.MAX_SAFE_INTEGER, 'retryAfterMs'); }, 'huge Retry-After');
+    }
+  }],
+
+  ['Response doubles and subclasses are read whatever their text() returns and whatever their getters throw', async ({ pkg }) => {
+    const text = '{"id":"task-1","status":"pending"}';
+    const boom = () => { throw new Error('boom'); };
+    class Throwing extends Response {
+      get headers() { return boom(); }
+      get statusText() { return boom(); }
+    }
+    class Sync extends Response { // no stream to read: its text() is what is read
+      get body() { return null; }
+      text() { return text; }
+    }
+    const answers = [
+      [() => ({ status: 200, text: () => text }), 'pending'], // text() returns a string
+      [() => new Sync('ignored'), 'pending'],
+      [() => new Throwing(text), 'pending'],
+      [() => ({ status: 200, text: () => undefined }), pkg.InvalidResponseError],
+      [() => ({ status: 200, text: () => ({ get then() { return boom(); } }) }), pkg.NetworkError],
+      [() => new Throwing('{}', { status: 500 }), pkg.ApiError],
+    ];
+    for (let i = 0; i < 100; i++) { // 100 rounds: each throw through the wasm used to leak its stack
+      for (const [answer, expected] of answers) {
+        const client = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', maxRetries: 0, fetch: async () => answer() });
+        if (typeof expected === 'string') equal((await client.getTask('task-1')).status, expected, String(answer));
+        else await rejects(client.getTask('task-1'), (e) => check(e instanceof expected, `${expected.name}: ${e}`), String(answer));
+      }
+    }
+    equal((await pkg.parseTaskCallback({ text: () => '{"id":"task-1","status":"completed"}' })).status, 'completed', 'text() returning a string');
+  }],
+
+  ['the request deadline holds when fetch or the body ignores the abort', async ({ pkg }) => {
+    const never = () => new Promise(() => {});
+    const ignoring = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', maxRetries: 0, requestTimeoutMs: 100, fetch: never });
+    await rejects(ignoring.getTask('task-1'), (e) => { isError(e, pkg, pkg.NetworkError, 'network_error'); check(/within 100 ms/.test(e.message), e.message); }, 'fetch never settles');
+    const retrying = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', requestTimeoutMs: 100, fetch: never });
+    await rejects(retrying.waitForTask('task-1', { timeoutMs: 300 }), (e) => isError(e, pkg, pkg.TimeoutError, 'timeout'), 'timeoutMs wins');
+    const slowBody = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', maxRetries: 0, requestTimeoutMs: 100, fetch: async () => ({ status: 200, text: never }) });
+    await rejects(slowBody.getTask('task-1'), (e) => isError(e, pkg, pkg.NetworkError, 'network_error'), 'text() never settles');
+    const stalled = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', maxRetries: 0, requestTimeoutMs: 100, fetch: async () => new Response(new ReadableStream({ pull: never })) });
+    await rejects(stalled.getTask('task-1'), (e) => isError(e, pkg, pkg.NetworkError, 'network_error'), 'the stream never ends');
+  }],
+
   ['lists nested 10,000 deep are refused with a clear error, and the client keeps working', async ({ pkg, client }) => {
     // Read recursively, they would overflow the wasm's stack (a trap, not an error).
     const tooDeep = (e) => check(/nests lists more than 32 levels deep/.test(e.message), e.message);
