@@ -260,11 +260,35 @@ struct Flight {
     done: bool,
     /// The sequence number of its deadline's heap entry, while the request runs.
     deadline: Option<u64>,
-    /// Set when the deadline aborted it.
-    timed_out: Rc<std::cell::Cell<bool>>,
-    /// Set just after the deadline's abort: the request ends then, whether or not `fetch` (or
-    /// the body) heeded the abort.
-    expired: Rc<Oneshot<()>>,
+    /// Its deadline as the request's future sees it.
+    expiry: Rc<Expiry>,
+}
+
+/// A request's deadline as its future sees it: `timed_out` is set when the deadline aborts the
+/// request, and `ended` just after, once the abort has run: the request ends then, whether or
+/// not `fetch` (or the body) heeded the abort.
+#[derive(Default)]
+struct Expiry {
+    timed_out: std::cell::Cell<bool>,
+    ended: RefCell<Option<Waker>>,
+    over: std::cell::Cell<bool>,
+}
+
+impl Expiry {
+    fn end(&self) {
+        self.over.set(true);
+        if let Some(waker) = self.ended.borrow_mut().take() {
+            waker.wake();
+        }
+    }
+
+    fn poll_over(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.over.get() {
+            return Poll::Ready(());
+        }
+        *self.ended.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
 }
 
 /// Who listens to a signal.
@@ -711,12 +735,12 @@ impl Shared {
                     // The request ran out of time: abort it (once the scheduler has returned,
                     // since aborting runs the signal's listeners).
                     flight.deadline = None;
-                    flight.timed_out.set(true);
+                    flight.expiry.timed_out.set(true);
                     let controller = flight.controller.clone();
-                    let expired = flight.expired.clone();
+                    let expiry = flight.expiry.clone();
                     wasm_bindgen_futures::spawn_local(async move {
                         controller.abort();
-                        expired.set(());
+                        expiry.end();
                     });
                 }
             }
@@ -803,8 +827,7 @@ impl Shared {
                 started: false,
                 done: false,
                 deadline: None,
-                timed_out: Rc::default(),
-                expired: Oneshot::new(),
+                expiry: Rc::default(),
             },
         );
         if state.free > 0 {
@@ -823,8 +846,7 @@ impl Shared {
         flight.started = true;
         let request = flight.request.clone();
         let controller = flight.controller.clone();
-        let timed_out = flight.timed_out.clone();
-        let expired = flight.expired.clone();
+        let expiry = flight.expiry.clone();
         // The request's deadline is an entry of the same heap, on the same timer.
         let seq = state.seq;
         state.seq += 1;
@@ -844,14 +866,15 @@ impl Shared {
                 Some(_) => &config.post_headers,
                 None => &config.headers,
             };
-            let send = fetch::send(&config.fetch, headers, &request, &controller, &timed_out);
+            let timed_out = &expiry.timed_out;
+            let send = fetch::send(&config.fetch, headers, &request, &controller, timed_out);
             let mut send = pin!(send);
             // The answer, or the deadline when `fetch` (a double, or a body that never ends)
             // ignores the abort: dropping `send` then leaves whatever it awaited.
             let outcome = poll_fn(|cx| match send.as_mut().poll(cx) {
                 Poll::Ready(outcome) => Poll::Ready(outcome),
-                Poll::Pending => expired
-                    .poll_take(cx)
+                Poll::Pending => expiry
+                    .poll_over(cx)
                     .map(|()| Err(fetch::out_of_time(&request, controller.signal().reason()))),
             })
             .await;
