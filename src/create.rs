@@ -123,7 +123,8 @@ pub fn check_object<'de, D: Deserializer<'de>>(kind: Kind, params: D) -> Result<
     checks(kind, &Params::deserialize(params).map_err(|_| too_deep())?)
 }
 
-fn not_an_object() -> Error {
+/// The error for creation parameters that are not an object.
+pub fn not_an_object() -> Error {
     type_error(&["create parameters must be an object"])
 }
 

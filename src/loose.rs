@@ -82,6 +82,9 @@ struct LooseVisitor {
 }
 
 impl LooseVisitor {
+    /// The visitor for a value at the top (a member of an object, or the value itself).
+    const TOP: LooseVisitor = LooseVisitor { depth: 0 };
+
     /// The visitor for the items of a list read by this one.
     fn inner<E: de::Error>(self) -> Result<LooseVisitor, E> {
         if self.depth >= MAX_DEPTH {
@@ -155,7 +158,7 @@ impl<'de> de::Visitor<'de> for LooseVisitor {
 
 impl<'de> Deserialize<'de> for Loose {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Loose, D::Error> {
-        d.deserialize_any(LooseVisitor { depth: 0 })
+        d.deserialize_any(LooseVisitor::TOP)
     }
 }
 
@@ -190,7 +193,7 @@ struct MaybeObjectVisitor<T>(PhantomData<T>);
 macro_rules! other {
     ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
         fn $method<E: de::Error>(self, $($arg: $ty),*) -> Result<Self::Value, E> {
-            LooseVisitor { depth: 0 }.$method($($arg),*).map(MaybeObject::Other)
+            LooseVisitor::TOP.$method($($arg),*).map(MaybeObject::Other)
         }
     )*};
 }
@@ -205,9 +208,7 @@ impl<'de, T: Deserialize<'de>> de::Visitor<'de> for MaybeObjectVisitor<T> {
         T::deserialize(MapAccessDeserializer::new(map)).map(MaybeObject::Object)
     }
     fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        LooseVisitor { depth: 0 }
-            .visit_seq(seq)
-            .map(MaybeObject::Other)
+        LooseVisitor::TOP.visit_seq(seq).map(MaybeObject::Other)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         MaybeObject::deserialize(d)

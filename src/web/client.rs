@@ -315,9 +315,8 @@ fn retry_delay(shared: &Shared, failure: &Failure, failures: u32) -> Option<u32>
 
 /// Checks creation parameters and returns the JSON body to send.
 pub fn create_body(kind: Kind, params: &JsValue) -> Result<String, Error> {
-    let not_an_object = || type_error("create parameters must be an object".to_owned());
     if !params.is_object() || sys::is_array(params) || params.is_function() {
-        return Err(not_an_object());
+        return Err(create::not_an_object());
     }
     let body = JSON::stringify(params)
         .ok()
@@ -327,7 +326,7 @@ pub fn create_body(kind: Kind, params: &JsValue) -> Result<String, Error> {
     // `undefined` members dropped, `toJSON` applied).
     let sent = JSON::parse(&body)
         .map_err(|_| type_error("create parameters must be JSON-serialisable".to_owned()))?;
-    let object = convert::object(&sent).ok_or_else(not_an_object)?;
+    let object = convert::object(&sent).ok_or_else(create::not_an_object)?;
     create::check_object(kind, object)?;
     if let Some(url) = sys::get(&sent, "callback_url").as_string() {
         let url = web_sys::Url::new(&url)
@@ -675,6 +674,13 @@ impl TaskWatch {
 }
 
 impl TaskWatch {
+    /// Ends the watch before it started, rejecting the `next()` that asked with `reason`.
+    fn close_with(&self, reason: &JsValue) -> Promise {
+        self.closed.set(true);
+        self.queue.borrow_mut().requests.clear();
+        Promise::reject(reason)
+    }
+
     fn next_promise(&self) -> Promise {
         if let Some(failure) = self.queue.borrow_mut().ended.take() {
             self.closed.set(true);
@@ -689,9 +695,7 @@ impl TaskWatch {
             Some(key) => self.shared.resume(key),
             None => {
                 if let Some(signal) = self.signal.as_ref().filter(|s| sys::aborted(s)) {
-                    self.closed.set(true);
-                    self.queue.borrow_mut().requests.clear();
-                    return Promise::reject(&sys::abort_reason(signal));
+                    return self.close_with(&sys::abort_reason(signal));
                 }
                 let mode = Mode::Watch(self.queue.clone());
                 let id = self.id.clone();
@@ -699,9 +703,7 @@ impl TaskWatch {
                     .shared
                     .start_wait(id, self.pacing, mode, self.signal.clone(), None);
                 if key.is_none() {
-                    self.closed.set(true);
-                    self.queue.borrow_mut().requests.clear();
-                    return Promise::reject(&Failure::busy().to_js());
+                    return self.close_with(&Failure::busy().to_js());
                 }
                 self.key.set(key);
             }

@@ -152,7 +152,7 @@ impl Client {
             options.max_interval_ms,
             options.timeout_ms,
         )?;
-        if let Some(signal) = options.signal.as_ref().filter(|s| super::sys::aborted(s)) {
+        if let Some(signal) = options.signal.as_ref().filter(|s| sys::aborted(s)) {
             return Err(Error::Aborted(sys::describe(&sys::abort_reason(signal))));
         }
         let progress = options.on_progress.map_or(Progress::None, Progress::Rust);

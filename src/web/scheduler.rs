@@ -46,13 +46,19 @@ pub struct Oneshot<T> {
     waker: RefCell<Option<Waker>>,
 }
 
+impl<T> Default for Oneshot<T> {
+    fn default() -> Self {
+        Oneshot {
+            value: RefCell::new(None),
+            waker: RefCell::new(None),
+        }
+    }
+}
+
 impl<T> Oneshot<T> {
     /// An empty cell.
     pub fn new() -> Rc<Oneshot<T>> {
-        Rc::new(Oneshot {
-            value: RefCell::new(None),
-            waker: RefCell::new(None),
-        })
+        Rc::default()
     }
 
     /// Sets the value and wakes the future waiting for it.
@@ -270,25 +276,7 @@ struct Flight {
 #[derive(Default)]
 struct Expiry {
     timed_out: std::cell::Cell<bool>,
-    ended: RefCell<Option<Waker>>,
-    over: std::cell::Cell<bool>,
-}
-
-impl Expiry {
-    fn end(&self) {
-        self.over.set(true);
-        if let Some(waker) = self.ended.borrow_mut().take() {
-            waker.wake();
-        }
-    }
-
-    fn poll_over(&self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.over.get() {
-            return Poll::Ready(());
-        }
-        *self.ended.borrow_mut() = Some(cx.waker().clone());
-        Poll::Pending
-    }
+    ended: Oneshot<()>,
 }
 
 /// Who listens to a signal.
@@ -740,7 +728,7 @@ impl Shared {
                     let expiry = flight.expiry.clone();
                     wasm_bindgen_futures::spawn_local(async move {
                         controller.abort();
-                        expiry.end();
+                        expiry.ended.set(());
                     });
                 }
             }
@@ -874,7 +862,8 @@ impl Shared {
             let outcome = poll_fn(|cx| match send.as_mut().poll(cx) {
                 Poll::Ready(outcome) => Poll::Ready(outcome),
                 Poll::Pending => expiry
-                    .poll_over(cx)
+                    .ended
+                    .poll_take(cx)
                     .map(|()| Err(fetch::out_of_time(&request, controller.signal().reason()))),
             })
             .await;
