@@ -106,7 +106,7 @@ impl Settings {
             max_retries: self.max_retries.unwrap_or(3).min(u32::MAX.into()) as u32,
         };
         let cap = self.max_concurrent_requests.unwrap_or(6).min(1 << 20) as usize;
-        Ok(Shared::new(config, cap))
+        Ok(Shared::new(config, cap, sys::per_request_io()))
     }
 }
 
@@ -283,7 +283,13 @@ async fn retrying<T, F: Future<Output = Result<T, Failure>>>(
 
 /// Waits while the client is paused after a 429.
 async fn hold_back(shared: &Shared) {
-    let paused = shared.paused_until() - sys::now();
+    // The clock is read only once a 429 has paused the client: a first request goes out before
+    // anything reads it (a prerender, as Next.js's, refuses a clock read before its first fetch).
+    let until = shared.paused_until();
+    if until <= 0.0 {
+        return;
+    }
+    let paused = until - sys::now();
     if paused > 0.0 {
         TimeoutFuture::new(paused.ceil().min(i32::MAX as f64) as u32).await;
     }
@@ -467,7 +473,7 @@ impl EvoLinkClient {
     #[wasm_bindgen(js_name = getTask)]
     pub fn get_task(&self, id: JsValue, options: JsValue) -> Returned {
         Ok({
-            let shared = self.shared.clone();
+            let shared = self.shared.for_call();
             promise(async move {
                 let signal = call_options(&options, "getTask options").map_err(reject)?;
                 let id = task_id(&id).map_err(reject)?;
@@ -491,7 +497,14 @@ impl EvoLinkClient {
             return Ok(promise(async move { Err(reason) }));
         }
         let progress = o.on_progress.map_or(Progress::None, Progress::Js);
-        let wait = WaitFuture::start(&self.shared, id, o.pacing, progress, o.signal, None);
+        let wait = WaitFuture::start(
+            &self.shared.for_call(),
+            id,
+            o.pacing,
+            progress,
+            o.signal,
+            None,
+        );
         Ok(promise(async move { settle(wait.await) }))
     }
 
@@ -502,7 +515,7 @@ impl EvoLinkClient {
             wait_options(&options, "watchTask options", convert::WATCH_OPTIONS).map_err(reject)?;
         let id = task_id(&id).map_err(reject)?;
         let watch = TaskWatch {
-            shared: self.shared.clone(),
+            shared: self.shared.for_call(),
             id,
             pacing: o.pacing,
             signal: o.signal,
@@ -557,7 +570,7 @@ impl EvoLinkClient {
     /// creating a task.
     #[wasm_bindgen(js_name = getCredits)]
     pub fn get_credits(&self, options: JsValue) -> Returned {
-        let shared = self.shared.clone();
+        let shared = self.shared.for_call();
         Ok(promise(async move {
             let signal = call_options(&options, "getCredits options").map_err(reject)?;
             settle(under(&shared, signal.as_ref(), get_json(&shared, "/v1/credits")).await)
@@ -569,7 +582,7 @@ impl EvoLinkClient {
     #[wasm_bindgen(js_name = confirmCallback)]
     pub fn confirm_callback(&self, body: JsValue, options: JsValue) -> Returned {
         Ok({
-            let shared = self.shared.clone();
+            let shared = self.shared.for_call();
             promise(async move {
                 let signal = call_options(&options, "confirmCallback options").map_err(reject)?;
                 let work = async {
@@ -590,7 +603,7 @@ impl EvoLinkClient {
         params: JsValue,
         options: JsValue,
     ) -> Promise {
-        let shared = self.shared.clone();
+        let shared = self.shared.for_call();
         promise(async move {
             let o = wait_options(&options, what, convert::GENERATE_OPTIONS).map_err(reject)?;
             let body = create_body(kind, &params).map_err(reject)?;
@@ -615,7 +628,7 @@ impl EvoLinkClient {
     }
 
     fn create(&self, kind: Kind, params: JsValue, options: JsValue) -> Promise {
-        let shared = self.shared.clone();
+        let shared = self.shared.for_call();
         promise(async move {
             let signal = call_options(&options, "create options").map_err(reject)?;
             let body = create_body(kind, &params).map_err(reject)?;

@@ -117,7 +117,7 @@ impl Client {
     /// Fetches a task once: `GET /v1/tasks/{id}`.
     pub async fn get_task(&self, id: &str) -> Result<Observation, Error> {
         validate::task_id(id)?;
-        fetch_once(&self.shared, id.to_owned())
+        fetch_once(&self.shared.for_call(), id.to_owned())
             .await
             .map_err(error_of)
     }
@@ -157,7 +157,7 @@ impl Client {
         }
         let progress = options.on_progress.map_or(Progress::None, Progress::Rust);
         let wait = WaitFuture::start(
-            &self.shared,
+            &self.shared.for_call(),
             id.to_owned(),
             pacing,
             progress,
@@ -184,7 +184,8 @@ impl Client {
             .serialize(&serializer)
             .map_err(|_| range_error("the create parameters could not be serialized".to_owned()))?;
         let body = create_body(kind, &params)?;
-        let work = create_task(&self.shared, kind, body);
-        under(&self.shared, signal, work).await.map_err(error_of)
+        let shared = self.shared.for_call();
+        let work = create_task(&shared, kind, body);
+        under(&shared, signal, work).await.map_err(error_of)
     }
 }

@@ -11,10 +11,15 @@
 //!   sharing it;
 //! - in a page, a poll at once when the tab is shown again or the network comes back.
 //!
+//! Where one request may not touch another's I/O (Cloudflare Workers: a request's timers die
+//! with it, and a request awaiting I/O that another started is cancelled as hung), each call of
+//! a client runs on a scheduler of its own ([`Shared::for_call`]): its own timer and requests,
+//! sharing with the client's other calls only its settings and its 429 pause.
+//!
 //! Settling a wait sets a [`Oneshot`] that a future (the promise's) waits on; the only
 //! JavaScript called synchronously is `onProgress`, and never while the state is borrowed.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::future::{poll_fn, Future};
@@ -323,17 +328,11 @@ struct State {
     by_id: HashMap<String, u64>,
     free: usize,
     line: VecDeque<u64>,
-    paused_until: f64,
     signals: Vec<SignalEntry>,
     page: Option<Closure<dyn FnMut()>>,
 }
 
 impl State {
-    /// Holds every request of the client back until `until` (a later pause wins).
-    fn pause(&mut self, until: f64) {
-        self.paused_until = self.paused_until.max(until);
-    }
-
     /// True while heap entry `seq` of `key` still counts: a wait sleeping on it, or a request
     /// whose deadline it is.
     fn is_due(&self, key: u64, seq: u64) -> bool {
@@ -348,7 +347,14 @@ impl State {
 /// A client's shared state: its settings and its scheduler.
 pub struct Shared {
     /// The request settings.
-    pub config: Config,
+    pub config: Rc<Config>,
+    /// After a 429, no request of the client starts before this time (ms since the epoch);
+    /// shared by every scheduler of the client.
+    paused_until: Rc<Cell<f64>>,
+    /// Requests in flight at once, at most.
+    cap: usize,
+    /// True where each call must run on a scheduler of its own (see the module's docs).
+    per_call: bool,
     state: RefCell<State>,
     me: Weak<Shared>,
 }
@@ -361,12 +367,20 @@ enum After {
 }
 
 impl Shared {
-    /// A client's scheduler, with at most `max_in_flight` requests at once.
-    pub fn new(config: Config, max_in_flight: usize) -> Rc<Shared> {
+    /// A client's scheduler, with at most `max_in_flight` requests at once; with `per_call`,
+    /// each call gets a scheduler of its own from [`Shared::for_call`].
+    pub fn new(config: Config, max_in_flight: usize, per_call: bool) -> Rc<Shared> {
+        Shared::with(Rc::new(config), Rc::default(), max_in_flight, per_call)
+    }
+
+    fn with(config: Rc<Config>, paused: Rc<Cell<f64>>, cap: usize, per_call: bool) -> Rc<Shared> {
         Rc::new_cyclic(|me| Shared {
             config,
+            paused_until: paused,
+            cap,
+            per_call,
             state: RefCell::new(State {
-                free: max_in_flight,
+                free: cap,
                 armed_for: u64::MAX,
                 ..State::default()
             }),
@@ -374,14 +388,27 @@ impl Shared {
         })
     }
 
-    /// After a 429: no request of this client starts before this time (ms since the epoch).
-    pub fn paused_until(&self) -> f64 {
-        self.state.borrow().paused_until
+    /// The scheduler a call (a wait, a get, a create) runs on: this one, or where a request may
+    /// not touch another's I/O, a new one for the call alone, with the same settings and the
+    /// same 429 pause. Every timer and request of that call is then made by the call itself,
+    /// in its own request's context, and no other call waits for them.
+    pub fn for_call(self: &Rc<Shared>) -> Rc<Shared> {
+        if !self.per_call {
+            return self.clone();
+        }
+        let config = self.config.clone();
+        Shared::with(config, self.paused_until.clone(), self.cap, self.per_call)
     }
 
-    /// Holds every request of the client back until `until`.
+    /// After a 429: no request of this client starts before this time (ms since the epoch).
+    pub fn paused_until(&self) -> f64 {
+        self.paused_until.get()
+    }
+
+    /// Holds every request of the client back until `until` (a later pause wins).
     pub fn pause(&self, until: f64) {
-        self.state.borrow_mut().pause(until);
+        let until = until.max(self.paused_until.get());
+        self.paused_until.set(until);
     }
 
     // ---- Waits ----
@@ -407,7 +434,7 @@ impl Shared {
         let (step, last) = match seed {
             Some(seen) => (poller.seed(seen.task, now), seen.value),
             None => (
-                poller.after_wait(now, state.paused_until),
+                poller.after_wait(now, self.paused_until()),
                 JsValue::UNDEFINED,
             ),
         };
@@ -651,7 +678,7 @@ impl Shared {
         };
         let parked = slot.at == At::Parked;
         if let Some(until) = reaction.pause_until {
-            state.pause(until);
+            self.pause(until);
         }
         match report {
             Some(seen) => After::Report(key, seen),
@@ -734,7 +761,7 @@ impl Shared {
             }
         }
         state.heap.extend(keep);
-        let paused_until = state.paused_until;
+        let paused_until = self.paused_until();
         for (key, due) in ready {
             if let Some(slot) = state.waits.get(&key) {
                 // A pause ended with others up to 10 ms early counts as ended at its due time,
@@ -835,15 +862,6 @@ impl Shared {
         let request = flight.request.clone();
         let controller = flight.controller.clone();
         let expiry = flight.expiry.clone();
-        // The request's deadline is an entry of the same heap, on the same timer.
-        let seq = state.seq;
-        state.seq += 1;
-        flight.deadline = Some(seq);
-        let due = (sys::now() + request.timeout_ms as f64)
-            .ceil()
-            .min(u64::MAX as f64) as u64;
-        state.heap.push(Reverse((due, seq, key)));
-        self.arm(state);
         let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let Some(shared) = me.upgrade() else {
@@ -857,18 +875,51 @@ impl Shared {
             let timed_out = &expiry.timed_out;
             let send = fetch::send(&config.fetch, headers, &request, &controller, timed_out);
             let mut send = pin!(send);
+            let mut timed = false;
             // The answer, or the deadline when `fetch` (a double, or a body that never ends)
             // ignores the abort: dropping `send` then leaves whatever it awaited.
             let outcome = poll_fn(|cx| match send.as_mut().poll(cx) {
                 Poll::Ready(outcome) => Poll::Ready(outcome),
-                Poll::Pending => expiry
-                    .ended
-                    .poll_take(cx)
-                    .map(|()| Err(fetch::out_of_time(&request, controller.signal().reason()))),
+                Poll::Pending => {
+                    if !timed {
+                        // Once `fetch` has been called: the clock is read after the request
+                        // has started (a prerender, as Next.js's, refuses the other order).
+                        timed = true;
+                        shared.time(key, request.timeout_ms);
+                    }
+                    expiry
+                        .ended
+                        .poll_take(cx)
+                        .map(|()| Err(fetch::out_of_time(&request, controller.signal().reason())))
+                }
             })
             .await;
             shared.landed(key, outcome);
         });
+    }
+
+    /// Starts the deadline of flight `key`, `timeout_ms` from now: an entry of the same heap,
+    /// on the same timer.
+    fn time(&self, key: u64, timeout_ms: u64) {
+        let Ok(mut state) = self.state.try_borrow_mut() else {
+            // Polled from inside the scheduler's own call into JavaScript: once it returns.
+            let me = self.me.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(shared) = me.upgrade() {
+                    shared.time(key, timeout_ms);
+                }
+            });
+            return;
+        };
+        let seq = state.seq;
+        let Some(flight) = state.flights.get_mut(&key).filter(|f| !f.done) else {
+            return;
+        };
+        flight.deadline = Some(seq);
+        state.seq += 1;
+        let due = (sys::now() + timeout_ms as f64).ceil().min(u64::MAX as f64) as u64;
+        state.heap.push(Reverse((due, seq, key)));
+        self.arm(&mut state);
     }
 
     /// A flight's answer came: frees its slot and gives the answer to everyone waiting for it.

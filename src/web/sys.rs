@@ -113,6 +113,13 @@ pub fn global_fetch() -> Option<Function> {
     get(&js_sys::global(), "fetch").dyn_into().ok()
 }
 
+/// True in Cloudflare Workers (workerd), where each incoming request has I/O of its own: a
+/// timer or a request made while serving one may not be awaited by another, and dies with it.
+pub fn per_request_io() -> bool {
+    let navigator = get(&js_sys::global(), "navigator");
+    get(&navigator, "userAgent").as_string().as_deref() == Some("Cloudflare-Workers")
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn now() -> f64 {
     js_sys::Date::now()

@@ -28,3 +28,27 @@ test('import and require give the same classes and the same instance', async () 
   const error = await new cjs.EvoLinkClient({ baseUrl: process.env.BASE }).getTask('e401-classes').catch((e) => e);
   if (!(error instanceof pkg.ApiError)) throw new Error(`a required client's error is not the imported ApiError: ${error}`);
 });
+
+// A prerender (Next.js's with cacheComponents) refuses `Date.now()` before the page's first
+// request; a plain `fetch` passes. getTask and a create must call `fetch` before they read the
+// clock, the first time and after.
+test('getTask and createVideo call fetch before they read the clock', async () => {
+  const order = [];
+  const now = Date.now;
+  const client = new pkg.EvoLinkClient({
+    baseUrl: process.env.BASE,
+    fetch: (...args) => { order.push('fetch'); return fetch(...args); },
+  });
+  Date.now = () => { order.push('clock'); return now(); };
+  try {
+    await client.getTask('ok-clock1');
+    const first = order.slice();
+    order.length = 0;
+    await client.createVideo({ model: 'seedance-2.0-text-to-video', prompt: 'x' });
+    for (const seen of [first, order]) {
+      if (seen[0] !== 'fetch') throw new Error(`the first call was ${seen[0]}: ${seen.join(', ')}`);
+    }
+  } finally {
+    Date.now = now;
+  }
+});
