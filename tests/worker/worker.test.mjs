@@ -430,7 +430,8 @@ describe('routes', () => {
       assert.equal(r.status, status, `${method} ${path} → ${r.status} ${r.text}`);
       assert.equal(typeof r.data.error.code, 'string');
     }
-    assert.equal((await upstreamLog()).length, total);
+    const log = await upstreamLog();
+    assert.equal(log.length, total, JSON.stringify(log.slice(total).map((r) => [r.method, r.path, r.time])));
   });
 
   test('CORS: only the listed origins get CORS headers, on preflights and answers', T, async () => {

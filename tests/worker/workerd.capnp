@@ -11,6 +11,8 @@
 #   fast      alarms every 100–300 ms, stopped after 4 s; GET /tasks/:id never polls; high limits
 #   limits    no CREATES_* vars: the defaults 5 per minute per address and 200 per day
 #   turnstile main's settings plus TURNSTILE_SECRET and TURNSTILE_ACTION, verified by the fake server
+#   (limits and turnstile: alarms every hour, as on main: their tasks' alarms would otherwise ask
+#   EvoLink ~30 s after their creation, in the middle of tests that count every upstream request)
 #   gateway   EVOLINK_BASE_URL with a secret path (the fake server under /gw-<secret>/), alarms
 #             every hour: upstream failures must not show it
 #   nokey     no EVOLINK_API_KEY
@@ -154,6 +156,8 @@ const limits :Workerd.Worker = (
     (name = "EVOLINK_API_KEY", fromEnvironment = "EVOLINK_API_KEY"),
     (name = "EVOLINK_BASE_URL", fromEnvironment = "EVOLINK_BASE_URL"),
     (name = "SERVER_TOKEN", fromEnvironment = "SERVER_TOKEN"),
+    (name = "ALARM_MIN_INTERVAL_MS", text = "3600000"),
+    (name = "ALARM_MAX_INTERVAL_MS", text = "3600000"),
     (name = "TASKS", durableObjectNamespace = "TaskStore"),
     (name = "LIMITS", durableObjectNamespace = "CreateLimits"),
   ],
@@ -177,6 +181,8 @@ const turnstile :Workerd.Worker = (
     (name = "TURNSTILE_SECRET", text = "turnstile-secret-for-tests"),
     (name = "TURNSTILE_VERIFY_URL", fromEnvironment = "TURNSTILE_VERIFY_URL"),
     (name = "TURNSTILE_ACTION", text = "create-task"),
+    (name = "ALARM_MIN_INTERVAL_MS", text = "3600000"),
+    (name = "ALARM_MAX_INTERVAL_MS", text = "3600000"),
     (name = "TASKS", durableObjectNamespace = "TaskStore"),
     (name = "LIMITS", durableObjectNamespace = "CreateLimits"),
   ],
