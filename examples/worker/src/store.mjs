@@ -44,8 +44,9 @@ export class TaskStore extends DurableObject {
   #inflight = null; // the poll under way, shared by whoever asks meanwhile
   #client = null;
   #retryAfter = null; // Retry-After of the client's last answer
-  #askedAt = 0; // when the last GET began, in memory: requests that loaded the record before
-  // that GET wrote its answer must not start another
+  // When the last GET began, kept in memory: a request that loaded the record before that GET
+  // wrote its answer must not start another.
+  #askedAt = 0;
 
   #api() {
     // One GET per poll: a failed poll is retried by the alarm, on its own backoff, not inside
