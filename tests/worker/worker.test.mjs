@@ -691,7 +691,9 @@ describe('what an attacker chooses costs nothing', () => {
   });
 
   test('ids not of EvoLink’s shape or dated in the future → 400/404 without waking a Durable Object', { timeout: 60_000 }, async () => {
-    const objects = () => readdirSync(`${DO_STORAGE}/main-TaskStore`).length;
+    // Each Durable Object that touches its storage gets a file; workerd may delete the empty ones
+    // of objects it evicts meanwhile, so new names are counted, not the total.
+    const objects = () => new Set(readdirSync(`${DO_STORAGE}/main-TaskStore`));
     const before = objects();
     const later = Math.floor(Date.now() / 1000) + 86_400;
     const results = await flood(1000, (i) => {
@@ -699,7 +701,7 @@ describe('what an attacker chooses costs nothing', () => {
       const id = [`ok-${random}`, `task-unified-${random}`, unknownId(later), `${unknownId()}x`][i % 4];
       return call(W.main, `/${i % 2 ? 'v1/' : ''}tasks/${id}`).then((r) => [id, r]);
     });
-    assert.equal(objects(), before, 'no Durable Object stored anything');
+    assert.deepEqual([...objects()].filter((name) => !before.has(name)), [], 'no Durable Object was woken');
     for (const [id, r] of results) {
       const expected = id.length === unknownId().length && id.startsWith('task-unified-') ? [404, 'unknown_task'] : [400, 'invalid_task_id'];
       assert.deepEqual([r.status, r.data.error?.code], expected, `${id}: ${r.text}`);
