@@ -80,7 +80,7 @@ function scenarioName(id) {
 
 /** The reply to `GET /v1/tasks/{id}`; `task.gets` already counts this request. */
 export function answerTaskGet(task, ctx) {
-  const name = scenarioName(task.id);
+  const name = task.scenario ?? scenarioName(task.id);
   if (Object.hasOwn(PLAIN_SCENARIOS, name)) return PLAIN_SCENARIOS[name](task, ctx);
   const match = /^([a-z]+)(\d+)$/.exec(name);
   if (match && Object.hasOwn(NUMBERED_SCENARIOS, match[1])) {
@@ -232,7 +232,7 @@ function paddedTo(bytes, body) {
  * Handles a creation request body (text). Returns { reply, task }; `task` is only set
  * when a task was created (the caller stores it).
  */
-export function createTask(kind, text, nowMs, attempt = 1) {
+export function createTask(kind, text, nowMs, attempt = 1, { evolinkIds = false } = {}) {
   const parsed = parseJsonObject(text);
   if (!parsed) return { reply: errorReply(400, { message: 'The body must be a JSON object.' }) };
   for (const field of ['model', 'prompt']) {
@@ -248,9 +248,15 @@ export function createTask(kind, text, nowMs, attempt = 1) {
   if (parsed.prompt.includes('[create-429-once]') && attempt === 1) {
     return { reply: errorReply(429, { headers: { 'retry-after': '1' } }) };
   }
+  // [create-drop]: the connection is closed without an answer, as when the API is down.
+  if (parsed.prompt.includes('[create-drop]')) return { reply: { action: 'drop' } };
   const as = /\[as:([a-z0-9]+)\]/.exec(parsed.prompt);
   const prefix = as ? as[1] : /\bfail\b/i.test(parsed.prompt) ? 'demofail' : 'demo';
-  const task = newTask(`${prefix}-${randomId(8)}`, nowMs, {
+  // With evolinkIds, ids have EvoLink's shape (task-unified-<unix seconds>-<8 chars>) and the
+  // scenario is kept with the task instead of in its id.
+  const id = evolinkIds ? `task-unified-${Math.floor(nowMs / 1000)}-${randomId(8)}` : `${prefix}-${randomId(8)}`;
+  const task = newTask(id, nowMs, {
+    ...(evolinkIds ? { scenario: prefix } : {}),
     kind,
     model: parsed.model,
     callbackUrl: typeof parsed.callback_url === 'string' ? parsed.callback_url : null,

@@ -47,8 +47,8 @@ const CREATE_ROUTES = new Map([
  * Starts the server. `staticDirs` maps URL prefixes to directories served read-only.
  * Resolves to { url, port, close(), requests(id?), reset() }.
  */
-export async function startFakeServer({ port = 0, host = '127.0.0.1', staticDirs = {} } = {}) {
-  const state = { log: [], tasks: new Map(), creates: new Map(), baseUrl: "" };
+export async function startFakeServer({ port = 0, host = '127.0.0.1', staticDirs = {}, evolinkIds = false } = {}) {
+  const state = { log: [], tasks: new Map(), creates: new Map(), baseUrl: "", evolinkIds };
   const mounts = [['/media', MEDIA_DIR], ...staticMounts(staticDirs)];
   const server = createServer((req, res) => {
     handle(req, res, state, mounts).catch((err) => failRequest(res, err));
@@ -105,6 +105,9 @@ async function handle(req, res, state, mounts) {
   if (req.method === 'OPTIONS') return void res.writeHead(204).end();
   const [pathname, query = ''] = req.url.split(/\?(.*)/s);
   if (pathname.startsWith('/v1/')) return handleApi(req, res, state, pathname, query);
+  // The API behind a gateway path (`/gw-<anything>/v1/...`), as a base URL with a path reaches it.
+  const gateway = /^\/gw-[^/]+(\/v1\/.*)$/s.exec(pathname);
+  if (gateway) return handleApi(req, res, state, gateway[1], query, pathname);
   if (pathname === '/__requests' && req.method === 'GET') {
     const id = new URLSearchParams(query).get('id');
     return send(res, jsonReply(200, id === null ? state.log : state.log.filter((r) => r.taskId === id)));
@@ -124,8 +127,8 @@ async function handle(req, res, state, mounts) {
   return send(res, errorReply(404, { message: `No route for ${req.method} ${pathname}.` }));
 }
 
-async function handleApi(req, res, state, pathname, query) {
-  const record = recordRequest(state, req, pathname, query);
+async function handleApi(req, res, state, pathname, query, rawPath = pathname) {
+  const record = recordRequest(state, req, rawPath, query);
   const taskPath = /^\/v1\/tasks\/([^/]+)$/.exec(pathname);
   if (taskPath && req.method === 'GET') return answerTask(res, state, record, taskPath[1]);
   if (pathname === '/v1/credits' && req.method === 'GET') return send(res, jsonReply(200, { credits: 1000 }));
@@ -146,7 +149,11 @@ async function siteverify(req, res, state, query) {
   if (!form.get('secret')) codes.push('missing-input-secret');
   if (!form.get('response')) codes.push('missing-input-response');
   else if (!form.get('response').startsWith('pass')) codes.push('invalid-input-response');
-  return send(res, jsonReply(200, { success: codes.length === 0, 'error-codes': codes }));
+  const answer = { success: codes.length === 0, 'error-codes': codes };
+  // A token `pass…@<hostname>[/<action>]` was solved on that host, for that widget action.
+  const where = /@([^/]+)(?:\/(.*))?$/.exec(form.get('response') ?? '');
+  if (answer.success && where) Object.assign(answer, { hostname: where[1], ...(where[2] ? { action: where[2] } : {}) });
+  return send(res, jsonReply(200, answer));
 }
 
 function recordRequest(state, req, pathname, query) {
@@ -180,7 +187,7 @@ async function createFromRequest(req, res, state, record, kind) {
   record.body = text;
   const attempt = (state.creates.get(text) ?? 0) + 1;
   state.creates.set(text, attempt);
-  const { reply, task } = createTask(kind, text, Date.now(), attempt);
+  const { reply, task } = createTask(kind, text, Date.now(), attempt, { evolinkIds: state.evolinkIds });
   if (task) {
     state.tasks.set(task.id, task);
     record.taskId = task.id;
@@ -202,6 +209,7 @@ async function readBody(req, limit) {
 /** Writes a scenario reply, honouring `delayMs` and the `hang` / `reset` actions. */
 function send(res, reply) {
   if (reply.action === 'hang') return;
+  if (reply.action === 'drop') return void res.socket.destroy();
   if (reply.delayMs) {
     const timer = setTimeout(() => send(res, { ...reply, delayMs: 0 }), reply.delayMs);
     res.once('close', () => clearTimeout(timer));
@@ -299,16 +307,20 @@ function parseRange(header, size) {
   return start > end || start >= size ? 'unsatisfiable' : { start, end };
 }
 
-/** CLI: `node server.mjs [--port N] [--static PREFIX=DIR]...` */
+/** CLI: `node server.mjs [--port N] [--static PREFIX=DIR]... [--evolink-ids]` */
 async function main(args) {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string', default: '0' }, static: { type: 'string', multiple: true, default: [] } },
+    options: {
+      port: { type: 'string', default: '0' },
+      static: { type: 'string', multiple: true, default: [] },
+      'evolink-ids': { type: 'boolean', default: false },
+    },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad --port: ${values.port}`);
   const staticDirs = Object.fromEntries(values.static.map(parseStaticArg));
-  const server = await startFakeServer({ port, staticDirs });
+  const server = await startFakeServer({ port, staticDirs, evolinkIds: values['evolink-ids'] });
   process.stdout.write(`listening ${server.url}\n`);
   const stop = () => server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

@@ -284,6 +284,33 @@ test('turnstile siteverify fake: tokens starting with "pass" succeed, logged', a
   assert.equal(new URLSearchParams(log[0].body).get('remoteip'), '10.0.0.1');
 });
 
+test('turnstile siteverify fake: a token pass…@host/action answers that hostname and action', async (t) => {
+  const server = await withServer(t);
+  const verify = (response) => getJson(`${server.url}/turnstile/v0/siteverify`, { method: 'POST', body: new URLSearchParams({ secret: 's', response }) });
+  assert.deepEqual((await verify('pass-1@app.example/create')).body, { success: true, 'error-codes': [], hostname: 'app.example', action: 'create' });
+  assert.deepEqual((await verify('pass-2@app.example')).body, { success: true, 'error-codes': [], hostname: 'app.example' });
+  assert.equal((await verify('nope@app.example')).body.hostname, undefined);
+});
+
+test('evolinkIds: created ids have EvoLink\'s shape and keep the [as:…] scenario; a /gw-… path prefix reaches the API', async (t) => {
+  const server = await withServer(t, { evolinkIds: true });
+  const before = Math.floor(Date.now() / 1000);
+  const created = await getJson(`${server.url}/gw-secret/v1/videos/generations`, {
+    method: 'POST', body: JSON.stringify({ model: 'm', prompt: '[as:fail] a storm' }),
+  });
+  const id = created.body.id;
+  assert.match(id, /^task-unified-\d{10}-[a-z0-9]{8}$/);
+  assert.ok(Number(id.split('-')[2]) >= before);
+  assert.deepEqual(await statusSequence(server, id, 3), ['pending', 'processing', 'failed']);
+  assert.deepEqual(server.requests(id).map((r) => r.path), [`/gw-secret/v1/videos/generations`, ...Array(3).fill(`/v1/tasks/${id}`)]);
+  assert.equal((await getJson(`${server.url}/v1/tasks/task-unified-1700000000-abcdefgh`)).status, 404);
+});
+
+test('[create-drop]: the connection closes without an answer', async (t) => {
+  const server = await withServer(t);
+  await assert.rejects(fetch(`${server.url}/v1/videos/generations`, { method: 'POST', body: JSON.stringify({ model: 'm', prompt: '[create-drop] x' }) }));
+});
+
 test('hang: close() ends the hanging request and returns promptly', async (t) => {
   const server = await withServer(t);
   const pending = fetch(`${server.url}/v1/tasks/hang-1`);

@@ -4,7 +4,8 @@
 # tests/artifacts/worker, bundles it with the real `wrangler deploy --dry-run --outdir dist` (as
 # users deploy it; no account, no network: metrics, error reports and the update check are off),
 # serves that output with `workerd serve workerd.capnp` — one socket per configuration (see the
-# config) on free loopback ports — and drives them over HTTP with worker.test.mjs (node:test).
+# config) on free loopback ports — and drives them over HTTP with worker.test.mjs (node:test),
+# against the fake server giving task ids EvoLink's shape (--evolink-ids).
 # Arguments go to `node --test` (e.g. --test-name-pattern=alarms to run some tests only).
 # Prints "worker: N passed, M failed" last; exits non-zero on any failure.
 set -euo pipefail
@@ -59,12 +60,12 @@ trap 'exit 130' INT TERM
 echo "--> starting the fake server"
 source "$ROOT/tests/fake-server/start.sh"
 started=0
-start_fake_server logs/fake-server.log && started=1
+start_fake_server logs/fake-server.log --evolink-ids && started=1
 pids+=("$FAKE_PID")
 ((started)) || exit 1
 
 echo "--> starting workerd"
-SOCKETS=(main twin alarms fast limits turnstile nokey nocaller)
+SOCKETS=(main twin alarms fast limits turnstile nokey nocaller gateway)
 read -r -a ports < <(node -e '
   const net = require("net");
   const free = () => new Promise((ok) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => ok(port)); }); });
@@ -73,6 +74,7 @@ random() { node -e 'console.log(require("crypto").randomBytes(12).toString("hex"
 KEY="sk-test-$(random)"
 SERVER_TOKEN="server-token-$(random)"
 CALLBACK_SECRET="callback-secret-$(random)"
+GATEWAY_PATH="gw-$(random)" # a secret path in the gateway configuration's EVOLINK_BASE_URL
 mkdir -p do-storage
 args=(--directory-path "do-storage=$SCRATCH/do-storage")
 urls=()
@@ -81,7 +83,7 @@ for i in "${!SOCKETS[@]}"; do
   urls+=("WORKER_${SOCKETS[i]^^}=http://127.0.0.1:${ports[i]}")
 done
 EVOLINK_API_KEY=$KEY EVOLINK_BASE_URL=$BASE SERVER_TOKEN=$SERVER_TOKEN CALLBACK_SECRET=$CALLBACK_SECRET \
-  TURNSTILE_VERIFY_URL=$BASE/turnstile/v0/siteverify \
+  TURNSTILE_VERIFY_URL=$BASE/turnstile/v0/siteverify EVOLINK_GATEWAY_URL=$BASE/$GATEWAY_PATH \
   "$BIN/workerd" serve workerd.capnp "${args[@]}" > logs/workerd.log 2>&1 &
 pids+=($!)
 up=0
@@ -100,7 +102,7 @@ echo "    fake server $BASE, worker sockets: ${urls[*]}"
 echo "--> driving the worker"
 set +e
 env BASE="$BASE" KEY="$KEY" SERVER_TOKEN="$SERVER_TOKEN" CALLBACK_SECRET="$CALLBACK_SECRET" \
-  WORKERD_LOG="$SCRATCH/logs/workerd.log" REPORT="$SCRATCH/logs/report.txt" "${urls[@]}" \
+  GATEWAY_PATH="$GATEWAY_PATH" DO_STORAGE="$SCRATCH/do-storage" WORKERD_LOG="$SCRATCH/logs/workerd.log" REPORT="$SCRATCH/logs/report.txt" "${urls[@]}" \
   timeout -k 5 300 node --test --test-reporter=tap --unhandled-rejections=strict "$@" worker.test.mjs \
   > logs/test.log 2>&1
 rc=$?

@@ -1,17 +1,19 @@
 // The example worker (examples/worker), bundled by `wrangler deploy --dry-run` and served by
 // workerd, driven over HTTP; started by run.sh, which sets BASE (the fake EvoLink server), KEY
-// (the worker's API key), SERVER_TOKEN, CALLBACK_SECRET, WORKERD_LOG, REPORT (where the figures of
-// the 1,000-task run go) and WORKER_<NAME> for each configuration of workerd.capnp: MAIN, ALARMS,
-// TWIN, FAST, LIMITS, TURNSTILE, NOKEY, NOCALLER.
+// (the worker's API key), SERVER_TOKEN, CALLBACK_SECRET, GATEWAY_PATH (the secret path of the
+// gateway configuration's EVOLINK_BASE_URL), DO_STORAGE (the Durable Objects' directory),
+// WORKERD_LOG, REPORT (where the figures of the 1,000-task run go) and WORKER_<NAME> for each
+// configuration of workerd.capnp: MAIN, ALARMS, TWIN, FAST, LIMITS, TURNSTILE, NOKEY, NOCALLER,
+// GATEWAY.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, EvoLinkClient } from 'evolink-tasks';
 
-const { BASE, KEY, SERVER_TOKEN, CALLBACK_SECRET, WORKERD_LOG, REPORT } = process.env;
+const { BASE, KEY, SERVER_TOKEN, CALLBACK_SECRET, GATEWAY_PATH, DO_STORAGE, WORKERD_LOG, REPORT } = process.env;
 const W = {
   main: process.env.WORKER_MAIN,
   twin: process.env.WORKER_TWIN,
@@ -21,6 +23,7 @@ const W = {
   turnstile: process.env.WORKER_TURNSTILE,
   nokey: process.env.WORKER_NOKEY,
   nocaller: process.env.WORKER_NOCALLER,
+  gateway: process.env.WORKER_GATEWAY,
 };
 const T = { timeout: 30_000 };
 const POLL_MS = 250; // main's MIN_POLL_INTERVAL_MS
@@ -28,6 +31,10 @@ const FAST = { minMs: 100, maxMs: 300, maxAgeMs: 4000 }; // fast's ALARM_* vars
 const TIMED_S = 30; // how long the tasks of the 1,000-task run take
 const answers = []; // every answer of the worker, headers and body, for the secrets check
 const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+
+/** A task id of EvoLink's shape that no one created (dated now). */
+const unknownId = (seconds = Math.floor(Date.now() / 1000)) =>
+  `task-unified-${seconds}-${[...randomBytes(8)].map((b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('')}`;
 
 /** A fresh caller address (CF-Connecting-IP, which Cloudflare sets and workerd passes through). */
 const newAddress = () => `10.${[...randomBytes(3)].join('.')}`;
@@ -207,12 +214,12 @@ describe('who may create tasks', () => {
     assert.equal(bad.status, 403, bad.text);
     assert.equal(bad.data.error.code, 'turnstile_failed');
     assert.equal(await createCount(), before, 'nothing created without a valid token');
-    const good = await post(W.turnstile, { prompt: '[as:ok] a fox', 'cf-turnstile-response': 'pass-1' }, { ...page, 'cf-connecting-ip': '10.9.8.6' });
+    const good = await post(W.turnstile, { prompt: '[as:ok] a fox', 'cf-turnstile-response': 'pass-1@app.example/create-task' }, { ...page, 'cf-connecting-ip': '10.9.8.6' });
     assert.equal(good.status, 201, good.text);
     const sent = (await verifications()).slice(checked).map((r) => Object.fromEntries(new URLSearchParams(r.body)));
     assert.deepEqual(sent, [
       { secret: 'turnstile-secret-for-tests', response: 'forged', remoteip: '10.9.8.7' },
-      { secret: 'turnstile-secret-for-tests', response: 'pass-1', remoteip: '10.9.8.6' },
+      { secret: 'turnstile-secret-for-tests', response: 'pass-1@app.example/create-task', remoteip: '10.9.8.6' },
     ]);
     const body = JSON.parse(creates(await upstreamLog(good.data.id))[0].body);
     assert.equal(body['cf-turnstile-response'], undefined, 'the token is not sent to EvoLink');
@@ -260,7 +267,7 @@ describe('callbacks', () => {
       assert.equal(r.status, 403, `${path} → ${r.status} ${r.text}`);
       assert.equal(r.data.error.code, 'invalid_callback_token');
     }
-    const unknown = await callback(W.main, a.path, { id: 'ok-nevercreated', status: 'completed' });
+    const unknown = await callback(W.main, a.path, { id: unknownId(), status: 'completed' });
     assert.equal(unknown.status, 403, unknown.text);
     assert.equal((await upstreamLog()).length, before, 'no request reached EvoLink');
     const recorded = await call(W.main, `/tasks/${a.id}`); // inside the poll interval: the record
@@ -317,7 +324,7 @@ describe('callbacks', () => {
     const { path } = await createWithCallback(W.main);
     const total = (await upstreamLog()).length;
     const cases = ['not json', '', 'null', '[]', '{}', '"ok-1"', '{"status":"completed"}',
-      '{"id":42,"status":"completed"}', '{"id":"","status":"completed"}', '{"id":"ok-1"}', '{"id":"../v1/credits","status":"completed"}',
+      '{"id":42,"status":"completed"}', '{"id":"","status":"completed"}', `{"id":"${unknownId()}"}`, '{"id":"../v1/credits","status":"completed"}',
       `{"id":"${'a'.repeat(300)}","status":"completed"}`];
     for (const body of cases) {
       const r = await callback(W.main, path, body);
@@ -390,6 +397,7 @@ describe('routes', () => {
 
   test('GET /v1/tasks/:id proxies with the key; a page’s client waits through it', T, async () => {
     const id = await create(W.main);
+    await sleep(POLL_MS); // (within MIN_POLL_INTERVAL_MS of the create, the record answers)
     const r = await call(W.main, `/v1/tasks/${id}`, { headers: { origin: 'https://app.example' } });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual([r.data.id, r.data.status], [id, 'pending']);
@@ -404,7 +412,7 @@ describe('routes', () => {
     assert.equal(done.status, 'completed');
     assert.ok(byWorker(gets(await upstreamLog(id))).length >= 4);
 
-    const missing = await page.getTask('ok-notcreatedhere').catch((e) => e);
+    const missing = await page.getTask(unknownId()).catch((e) => e);
     assert.ok(missing instanceof ApiError, String(missing));
     assert.deepEqual([missing.status, missing.code], [404, 'unknown_task']);
   });
@@ -422,7 +430,8 @@ describe('routes', () => {
       assert.equal(r.status, status, `${method} ${path} → ${r.status} ${r.text}`);
       assert.equal(typeof r.data.error.code, 'string');
     }
-    assert.equal((await upstreamLog()).length, total);
+    const log = await upstreamLog();
+    assert.equal(log.length, total, JSON.stringify(log.slice(total).map((r) => [r.method, r.path, r.time])));
   });
 
   test('CORS: only the listed origins get CORS headers, on preflights and answers', T, async () => {
@@ -439,7 +448,7 @@ describe('routes', () => {
     }
     const other = await call(W.main, '/tasks', { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
     assert.equal(other.headers.get('access-control-allow-origin'), null);
-    const missing = await call(W.main, '/tasks/ok-unknown', { headers: { origin: 'https://app.example' } });
+    const missing = await call(W.main, `/tasks/${unknownId()}`, { headers: { origin: 'https://app.example' } });
     assert.equal(missing.status, 404);
     assert.equal(missing.headers.get('access-control-allow-origin'), 'https://app.example');
     assert.deepEqual(Object.keys(missing.data.error).sort(), ['code', 'message']);
@@ -498,6 +507,220 @@ describe('routes', () => {
     const broken = await show(id);
     assert.equal(broken.status, 502, broken.text);
     assert.equal(broken.data.error.code, 'internal_error');
+  });
+});
+
+/** `n` requests made by `lanes` callers at once: `make(i)` → a promise of an answer. */
+async function flood(n, make, lanes = 16) {
+  const all = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: lanes }, async () => {
+    while (next < n) all.push(await make(next++));
+  }));
+  return all;
+}
+
+/** What `body()` resolves with, run again (up to twice) if a new minute began meanwhile: the
+ * per-minute limit counts fixed windows, so only a run within one minute can be judged. */
+async function withinOneMinute(body) {
+  for (let attempt = 0; ; attempt++) {
+    const minute = Math.floor(Date.now() / 60_000);
+    const result = await body();
+    if (Math.floor(Date.now() / 60_000) === minute || attempt >= 2) return result;
+  }
+}
+
+describe('what an attacker chooses costs nothing', () => {
+  test('GET /v1/tasks/:id ×1,000 without credentials → EvoLink asked at most once per MIN_POLL_INTERVAL_MS, never after the end', { timeout: 60_000 }, async () => {
+    const id = await create(W.main);
+    const createdAt = Date.now();
+    const first = await flood(1000, () => call(W.main, `/v1/tasks/${id}`));
+    const elapsed = Date.now() - createdAt;
+    for (const r of first) assert.equal(r.status, 200, r.text);
+    const asked = gets(await upstreamLog(id)).length;
+    assert.ok(asked <= Math.ceil(elapsed / POLL_MS), `${asked} GETs in ${elapsed} ms`);
+    assert.ok(asked <= 4, `${asked} GETs: the task ends at the 4th`);
+    for (let i = 0; i < 8 && (await show(id)).data.status !== 'completed'; i++);
+    const ended = gets(await upstreamLog(id)).length;
+    const after = await flood(1000, () => call(W.main, `/v1/tasks/${id}`));
+    for (const r of after) assert.deepEqual([r.status, r.data.status], [200, 'completed'], r.text);
+    assert.equal(gets(await upstreamLog(id)).length, ended, 'no GET once the task ended');
+  });
+
+  test('a model not in ALLOWED_MODELS → 400 before anything is counted or sent', T, async () => {
+    const expensive = { model: 'veo-3.1-pro-ultra-expensive', prompt: 'x', duration: 100000, quality: '4k' };
+    const total = await createCount();
+    const over = await withinOneMinute(async () => {
+      const page = { origin: 'https://app.example', 'cf-connecting-ip': newAddress() };
+      for (let i = 0; i < 6; i++) {
+        const r = await post(W.main, expensive, page);
+        assert.equal(r.status, 400, r.text);
+        assert.equal(r.data.error.code, 'model_not_allowed');
+        assert.match(r.data.error.message, /ALLOWED_MODELS/);
+      }
+      assert.equal(await createCount(), total, 'nothing sent');
+      for (let i = 0; i < 5; i++) await create(W.main, '[as:ok] a fox', {}, page); // nothing counted
+      return post(W.main, { prompt: '[as:ok] a fox' }, page);
+    });
+    assert.equal(over.status, 429, 'the five creates were the first counted');
+  });
+
+  test('ALLOWED_MODELS unset: the Seedance 2.0 models, each checked by the package; others refused', T, async () => {
+    const total = await createCount();
+    const seedance = ['text', 'image', 'reference'].flatMap((mode) =>
+      ['', 'fast-', 'mini-'].map((tier) => `seedance-2.0-${tier}${mode}-to-video`));
+    for (const model of seedance) {
+      const r = await post(W.limits, { model, prompt: 'x', duration: 99 });
+      assert.equal(r.status, 400, `${model}: ${r.text}`);
+      assert.deepEqual([r.data.error?.code, /"duration".*4 to 15/.test(r.data.error?.message)], ['invalid_params', true], r.text);
+    }
+    for (const model of ['veo-3.1-pro-ultra-expensive', 'seedance-2.0-audio-to-video', 'acme-video-1']) {
+      const r = await post(W.limits, { model, prompt: 'x' });
+      assert.deepEqual([r.status, r.data.error?.code], [400, 'model_not_allowed'], r.text);
+    }
+    assert.equal(await createCount(), total);
+  });
+
+  test('every forwarded field has its type checked, for a model the package does not check', T, async () => {
+    const total = await createCount();
+    const model = 'acme-video-1'; // in main's ALLOWED_MODELS
+    const cases = [
+      [{ duration: { a: 1 } }, /"duration"/], [{ duration: 5.5 }, /"duration"/], [{ duration: -1 }, /"duration"/],
+      [{ image_urls: 'http://169.254.169.254/latest/meta-data/' }, /"image_urls"/],
+      [{ image_urls: ['http://169.254.169.254/latest/meta-data/'] }, /"image_urls".*https/],
+      [{ video_urls: [1] }, /"video_urls"/], [{ audio_urls: Array(10).fill('https://a.example/a.mp3') }, /"audio_urls"/],
+      [{ quality: ['4k'] }, /"quality"/], [{ aspect_ratio: 16 }, /"aspect_ratio"/], [{ generate_audio: 'yes' }, /"generate_audio"/],
+      [{ prompt: { text: 'x' } }, /"prompt"/], [{ prompt: null }, /"prompt"/], [{ model: '' }, /"model"/],
+    ];
+    for (const [extra, message] of cases) {
+      const r = await post(W.main, { model, prompt: '[as:ok] a fox', ...extra });
+      assert.equal(r.status, 400, `${JSON.stringify(extra)} → ${r.status} ${r.text}`);
+      assert.equal(r.data.error.code, 'invalid_params');
+      assert.match(r.data.error.message, message);
+    }
+    assert.equal(await createCount(), total, 'nothing sent');
+    const params = { duration: 8, quality: '4k', image_urls: ['https://a.example/1.png'], generate_audio: false };
+    const id = await create(W.main, '[as:ok] a fox', { model, ...params });
+    assert.deepEqual(JSON.parse(creates(await upstreamLog(id))[0].body), { model, prompt: '[as:ok] a fox', ...params });
+  });
+
+  test('IPv6: 20 addresses of one /64 share CREATES_PER_MINUTE (5); another /64 does not', T, async () => {
+    const net = () => `2001:db8:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}`;
+    const statuses = await withinOneMinute(async () => {
+      const prefix = net();
+      const [a, b] = prefix.split(':').slice(2);
+      const spellings = (i) => [`${prefix}::${i.toString(16)}`, `2001:0DB8:${a.padStart(4, '0')}:${b.toUpperCase()}:0:0:0:${i.toString(16)}`,
+        `${prefix}:${i.toString(16)}:ffff:1:2`, `${prefix}:0:0:${i.toString(16)}:0`][i % 4];
+      const seen = [];
+      for (let i = 1; i <= 20; i++) {
+        const r = await post(W.main, { prompt: '[as:ok] a fox' }, { authorization: `Bearer ${SERVER_TOKEN}`, 'cf-connecting-ip': spellings(i) });
+        seen.push(r.status);
+      }
+      return seen;
+    });
+    assert.deepEqual(statuses, [...Array(5).fill(201), ...Array(15).fill(429)], `${statuses}`);
+    await create(W.main, '[as:ok] a fox', {}, { authorization: `Bearer ${SERVER_TOKEN}`, 'cf-connecting-ip': `${net()}::1` });
+  });
+
+  test('invalid parameters are refused before the limits count them: 6 × 400, then 5 × 201 and 429', T, async () => {
+    const bad = [{ duration: 99 }, { quality: '4k' }, { aspect_ratio: '2:1' }, { duration: '5' },
+      { image_urls: ['https://a.example/1.png'] }, { model: 'seedance-2.0-fast-text-to-video', quality: '1080p' }];
+    const total = await createCount();
+    const over = await withinOneMinute(async () => {
+      const headers = { authorization: `Bearer ${SERVER_TOKEN}`, 'cf-connecting-ip': newAddress() };
+      for (const extra of bad) {
+        const r = await post(W.main, { prompt: '[as:ok] a fox', ...extra }, headers);
+        assert.deepEqual([r.status, r.data.error.code], [400, 'invalid_params'], `${JSON.stringify(extra)} → ${r.text}`);
+      }
+      assert.equal(await createCount(), total);
+      for (let i = 0; i < 5; i++) await create(W.main, '[as:ok] a fox', {}, headers);
+      return post(W.main, { prompt: '[as:ok] a fox' }, headers);
+    });
+    assert.equal(over.status, 429, 'the five creates were the first counted');
+  });
+
+  test('a callback replayed 300 times → at most 4 confirming GETs; the record answers the rest', { timeout: 60_000 }, async () => {
+    const { id, path } = await createWithCallback(W.main, '[as:timed600] a long task'); // pending for a minute
+    const forged = JSON.stringify({ id, status: 'completed', results: ['https://evil.example/a.mp4'] });
+    for (let i = 0; i < 300; i++) {
+      const r = await callback(W.main, path, forged);
+      assert.deepEqual([r.status, r.data.status], [200, 'pending'], r.text);
+    }
+    const confirmations = gets(byWorker(await upstreamLog(id))).length;
+    assert.ok(confirmations >= 1 && confirmations <= 4, `${confirmations} GETs`);
+  });
+
+  test('a callback token is valid in one spelling only (the MAC’s last character has 4)', T, async () => {
+    const { id, path } = await createWithCallback(W.main);
+    const sent = JSON.stringify(await upstreamUntil(id, 'completed'));
+    const before = (await upstreamLog()).length;
+    const [nonce, mac] = new URL(path, 'https://x').searchParams.get('token').split('.');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(mac.at(-1));
+    assert.equal(last & 3, 0, 'the canonical spelling has the unused bits zero');
+    for (const unused of [1, 2, 3]) {
+      const r = await callback(W.main, `/callback?token=${nonce}.${mac.slice(0, -1)}${alphabet[last | unused]}`, sent);
+      assert.deepEqual([r.status, r.data.error?.code], [403, 'invalid_callback_token'], r.text);
+    }
+    assert.equal((await upstreamLog()).length, before, 'nothing fetched');
+    const genuine = await callback(W.main, path, sent);
+    assert.deepEqual([genuine.status, genuine.data.status], [200, 'completed'], genuine.text);
+  });
+
+  test('upstream failures are logged, not answered: EVOLINK_BASE_URL (its path) appears in no answer', T, async () => {
+    const host = new URL(BASE).host;
+    const seen = [];
+    const check = (r, status, code) => {
+      assert.equal(r.status, status, r.text);
+      assert.equal(r.data.error.code, code, r.text);
+      seen.push(r.text);
+    };
+    check(await post(W.gateway, { prompt: '[create-drop] the API is down' }), 502, 'upstream_unreachable');
+    check(await post(W.gateway, { prompt: 'a cat [create-fail:503]' }), 502, 'service_unavailable');
+    for (const [scenario, code] of [['reset', 'upstream_unreachable'], ['malformed', 'invalid_response'], ['e404', 'resource_not_found']]) {
+      const id = await create(W.gateway, `[as:${scenario}] a task`);
+      check(await call(W.gateway, `/tasks/${id}`), 502, code);
+      check(await call(W.gateway, `/v1/tasks/${id}`), 502, code);
+    }
+    for (const text of seen) {
+      assert.ok(!text.includes(GATEWAY_PATH) && !text.includes(host), text);
+    }
+    const logged = () => readFileSync(WORKERD_LOG, 'utf8').includes(`${GATEWAY_PATH}/v1/videos/generations`);
+    for (let i = 0; i < 20 && !logged(); i++) await sleep(100); // workerd writes its log as it goes
+    assert.ok(logged(), 'the details are in the log');
+  });
+
+  test('ids not of EvoLink’s shape or dated in the future → 400/404 without waking a Durable Object', { timeout: 60_000 }, async () => {
+    // Each Durable Object that touches its storage gets a file; workerd may delete the empty ones
+    // of objects it evicts meanwhile, so new names are counted, not the total.
+    const objects = () => new Set(readdirSync(`${DO_STORAGE}/main-TaskStore`));
+    const before = objects();
+    const later = Math.floor(Date.now() / 1000) + 86_400;
+    const results = await flood(1000, (i) => {
+      const random = randomBytes(6).toString('hex');
+      const id = [`ok-${random}`, `task-unified-${random}`, unknownId(later), `${unknownId()}x`][i % 4];
+      return call(W.main, `/${i % 2 ? 'v1/' : ''}tasks/${id}`).then((r) => [id, r]);
+    });
+    assert.deepEqual([...objects()].filter((name) => !before.has(name)), [], 'no Durable Object was woken');
+    for (const [id, r] of results) {
+      const expected = id.length === unknownId().length && id.startsWith('task-unified-') ? [404, 'unknown_task'] : [400, 'invalid_task_id'];
+      assert.deepEqual([r.status, r.data.error?.code], expected, `${id}: ${r.text}`);
+    }
+    const dated = await call(W.main, `/tasks/${unknownId()}`); // a well-shaped id of now: its object says
+    assert.deepEqual([dated.status, dated.data.error.code], [404, 'unknown_task']);
+  });
+
+  test('Turnstile: a token solved on a host not in ALLOWED_ORIGINS, or for another action → 403', T, async () => {
+    const page = () => ({ origin: 'https://app.example', 'cf-connecting-ip': newAddress() });
+    const before = await createCount();
+    for (const token of ['pass-2@evil.example/create-task', 'pass-3', 'pass-4@app.example', 'pass-5@app.example/other-action',
+      'pass-6@other.example/create-task']) {
+      const r = await post(W.turnstile, { prompt: '[as:ok] a fox', 'cf-turnstile-response': token }, page());
+      assert.deepEqual([r.status, r.data.error?.code], [403, 'turnstile_failed'], `${token}: ${r.text}`);
+    }
+    assert.equal(await createCount(), before, 'nothing created');
+    const good = await post(W.turnstile, { prompt: '[as:ok] a fox', 'cf-turnstile-response': 'pass-7@app.example/create-task' }, page());
+    assert.equal(good.status, 201, good.text);
   });
 });
 

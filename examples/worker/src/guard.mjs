@@ -2,6 +2,7 @@
 // optional Turnstile check, the create limits (the CreateLimits Durable Object, so every isolate
 // counts the same) and the per-task callback token (HMAC-SHA-256 with CALLBACK_SECRET).
 import { DurableObject } from 'cloudflare:workers';
+import { limitKey } from './address.mjs';
 import { HttpError } from './http.mjs';
 
 const encoder = new TextEncoder();
@@ -32,10 +33,12 @@ export function checkCaller(request, settings) {
   });
 }
 
-/** The caller's address as Cloudflare gives it (one bucket for requests without it). */
-export const callerAddress = (request) => (request.headers.get('cf-connecting-ip') ?? 'unknown').slice(0, 64);
-
-/** Checks the Turnstile token of a page's request with Cloudflare's siteverify (403 if refused). */
+/**
+ * Checks the Turnstile token of a page's request with Cloudflare's siteverify (403 if refused).
+ * A token is good only for a widget served on one of ALLOWED_ORIGINS' hosts (siteverify's
+ * `hostname`: the site key may also be valid on hosts that may not create here, such as a
+ * staging or local one) and, with TURNSTILE_ACTION set, for that widget action.
+ */
 export async function checkTurnstile(token, address, settings) {
   if (typeof token !== 'string' || token === '' || token.length > 2048) {
     throw new HttpError(403, 'turnstile_required', 'A Turnstile token ("cf-turnstile-response") is required');
@@ -50,15 +53,23 @@ export async function checkTurnstile(token, address, settings) {
     throw new HttpError(502, 'turnstile_unreachable', 'The Turnstile token could not be verified');
   }
   if (outcome?.success !== true) throw new HttpError(403, 'turnstile_failed', 'The Turnstile token is not valid');
+  const hosts = settings.origins.map((origin) => new URL(origin).hostname);
+  if (typeof outcome.hostname !== 'string' || !hosts.includes(outcome.hostname)) {
+    throw new HttpError(403, 'turnstile_failed', 'The Turnstile token was not issued on an allowed origin');
+  }
+  if (settings.turnstileAction && outcome.action !== settings.turnstileAction) {
+    throw new HttpError(403, 'turnstile_failed', 'The Turnstile token was issued for another action');
+  }
 }
 
-/** Takes one create from the limits (429 with Retry-After when over one). */
+/** Takes one create from the limits (429 with Retry-After when over one); the per-minute limit is
+ * counted per IPv4 address or IPv6 /64 (limitKey). */
 export async function takeCreate(env, address, settings) {
   const limits = env.LIMITS.get(env.LIMITS.idFromName('creates'));
-  const verdict = await limits.take(address, settings.perMinute, settings.perDay);
+  const verdict = await limits.take(limitKey(address), settings.perMinute, settings.perDay);
   if (!verdict.ok) {
     const what = verdict.limit === 'minute'
-      ? `${settings.perMinute} tasks per minute from one address (CREATES_PER_MINUTE)`
+      ? `${settings.perMinute} tasks per minute from one address or IPv6 /64 (CREATES_PER_MINUTE)`
       : `${settings.perDay} tasks per day for this worker (CREATES_PER_DAY)`;
     throw new HttpError(429, 'rate_limited', `Over the limit of ${what}`, { 'retry-after': String(verdict.retryAfter) });
   }
@@ -113,10 +124,16 @@ export async function newCallbackToken(secret) {
   return { nonce, token: `${nonce}.${base64url(new Uint8Array(mac))}` };
 }
 
-/** The nonce of a valid token, else null. */
+/** Whether `text` is the one spelling base64url gives its bytes: the last character of an
+ * encoding whose length is not a multiple of 4 has unused bits, which must be zero. */
+const canonical = (text) => base64url(fromBase64url(text)) === text;
+
+/** The nonce of a valid token, else null. Only the spelling newCallbackToken wrote is valid: the
+ * MAC's last character has 4 spellings of the same bytes, which a check comparing token strings
+ * (a log search, a replay filter) would take for 4 tokens. */
 export async function verifyCallbackToken(secret, token) {
   const m = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(token ?? '');
-  if (!secret || !m) return null;
+  if (!secret || !m || !canonical(m[1]) || !canonical(m[2])) return null;
   const ok = await crypto.subtle.verify('HMAC', await callbackKey(secret), fromBase64url(m[2]), encoder.encode(`evolink-callback:${m[1]}`));
   return ok ? m[1] : null;
 }

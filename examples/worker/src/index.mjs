@@ -7,26 +7,23 @@
 //   GET  /tasks/:id      the task as recorded (its Durable Object's alarms keep polling it until it
 //                        ends); polled first if it still runs and nobody asked for a while
 //   POST /callback       EvoLink's webhook, with the task's token: confirmed with one GET; idempotent
-//   GET  /v1/tasks/:id   the API's task query with the key added, for tasks created here, so a page
-//                        can use `new EvoLinkClient({ baseUrl: '<this worker>' }).waitForTask(id)`
+//   GET  /v1/tasks/:id   GET /tasks/:id at the API's path, for tasks created here, so a page can use
+//                        `new EvoLinkClient({ baseUrl: '<this worker>' }).waitForTask(id)`
 //   GET  /               health
 import { parseTaskCallback } from 'evolink-tasks';
-import { callerAddress, checkCaller, checkTurnstile, newCallbackToken, takeCreate, verifyCallbackToken } from './guard.mjs';
+import { callerAddress } from './address.mjs';
+import { checkCaller, checkTurnstile, newCallbackToken, takeCreate, verifyCallbackToken } from './guard.mjs';
 import { HttpError, errorResponse, json, preflight, readJson, readText, withCors } from './http.mjs';
+import { isTaskId, mayExist, taskId, unknownTask } from './ids.mjs';
+import { createParams } from './params.mjs';
 import { allowedOrigins, createSettings, newClient, upstreamError } from './settings.mjs';
 import { taskStub } from './store.mjs';
 
 export { CreateLimits } from './guard.mjs';
 export { TaskStore } from './store.mjs';
 
-/** The parameters a page may choose; everything else in its body is dropped. */
-const PARAMS = ['model', 'prompt', 'duration', 'quality', 'aspect_ratio', 'generate_audio',
-  'image_urls', 'video_urls', 'audio_urls'];
-const DEFAULT_MODEL = 'seedance-2.0-text-to-video';
 const MAX_PARAMS_BYTES = 16 * 1024;
 const MAX_CALLBACK_BYTES = 1024 * 1024;
-const PROXY_TIMEOUT_MS = 30_000;
-const TASK_ID = /^(?!\.\.?$)[A-Za-z0-9._:-]{1,256}$/; // what the client accepts
 
 export default {
   async fetch(request, env) {
@@ -54,10 +51,10 @@ async function route(request, env, url) {
   }
   if (pathname === '/tasks') return allow(request, 'POST') && createTask(request, env, url);
   if (pathname === '/callback') return allow(request, 'POST') && receiveCallback(request, env, url);
-  let m = /^\/tasks\/([^/]+)$/.exec(pathname);
+  // GET /v1/tasks/:id is GET /tasks/:id at the API's path: the same throttled record, never a
+  // request to EvoLink per request (it was one, so one task id could spend the key's rate).
+  const m = /^(?:\/v1)?\/tasks\/([^/]+)$/.exec(pathname);
   if (m) return allow(request, 'GET') && showTask(env, taskId(m[1]));
-  m = /^\/v1\/tasks\/([^/]+)$/.exec(pathname);
-  if (m) return allow(request, 'GET') && proxyTask(env, taskId(m[1]));
   if (pathname === '/') return allow(request, 'GET') && json({ service: 'evolink-tasks worker' });
   throw new HttpError(404, 'not_found', `No route for ${pathname}`);
 }
@@ -67,24 +64,16 @@ function allow(request, method) {
   throw new HttpError(405, 'method_not_allowed', `Use ${method}`, { allow: `${method}, OPTIONS` });
 }
 
-/** A task id from a path segment (still percent-encoded). */
-function taskId(segment) {
-  let id = null;
-  try {
-    id = decodeURIComponent(segment);
-  } catch {}
-  if (id === null || !TASK_ID.test(id)) throw new HttpError(400, 'invalid_task_id', 'That is not a task id');
-  return id;
-}
-
 /** The answer of a TaskStore call: { task, source } or { error } (thrown). */
 function stored(answer) {
   if (answer.error) throw new HttpError(answer.error.status, answer.error.code, answer.error.message);
   return answer;
 }
 
-// POST /tasks: settings, caller, body, Turnstile, limits, then the create with this worker's
-// callback URL (carrying the task's token), recorded in the task's Durable Object.
+// POST /tasks: settings, caller, body, parameters (model, types, the package's checks), Turnstile,
+// limits, then the create with this worker's callback URL (carrying the task's token), recorded
+// in the task's Durable Object. Everything that can refuse the request for free comes before the
+// limits count it: a refused request must not use up the creates of others.
 async function createTask(request, env, url) {
   const settings = createSettings(env);
   const caller = checkCaller(request, settings);
@@ -92,11 +81,10 @@ async function createTask(request, env, url) {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError(400, 'invalid_params', 'The body must be a JSON object of video parameters');
   }
+  const params = await createParams(body, settings.models);
   const address = callerAddress(request);
   if (settings.turnstileSecret && caller === 'page') await checkTurnstile(body['cf-turnstile-response'], address, settings);
   await takeCreate(env, address, settings);
-  const params = { model: DEFAULT_MODEL };
-  for (const name of PARAMS) if (body[name] !== undefined) params[name] = body[name];
   let nonce;
   if (settings.callbackSecret && reachable(url)) {
     const callback = await newCallbackToken(settings.callbackSecret);
@@ -109,6 +97,9 @@ async function createTask(request, env, url) {
   } catch (e) {
     throw upstreamError(e);
   }
+  // Lookups refuse ids of another shape without asking a Durable Object: say so loudly if
+  // EvoLink's ids change (the task exists and is billed; ids.mjs needs updating).
+  if (!isTaskId(task.id)) console.error('EvoLink returned an unexpected task id; update EVOLINK_ID in ids.mjs:', task.id);
   await taskStub(env, task.id).create(task, nonce);
   return json({ id: task.id, status: task.status }, 201, { location: `/tasks/${encodeURIComponent(task.id)}` });
 }
@@ -136,36 +127,18 @@ async function receiveCallback(request, env, url) {
     throw new HttpError(400, 'invalid_callback', e.message);
   }
   // (parseTaskCallback accepts a body without an id, or with a number: check it here)
-  if (typeof hint.id !== 'string' || !TASK_ID.test(hint.id)) {
+  if (!isTaskId(hint.id)) {
     throw new HttpError(400, 'invalid_callback', 'The callback has no valid task id');
   }
   const { task } = stored(await taskStub(env, hint.id).callback(nonce, text));
   return json({ id: hint.id, status: task.status });
 }
 
-// GET /tasks/:id: the record (polled first when it is older than MIN_POLL_INTERVAL_MS).
+// GET /tasks/:id: the record (polled first when it is older than MIN_POLL_INTERVAL_MS). An id
+// dated in the future is unknown without waking a Durable Object; any other id wakes its
+// object, which answers 404 if this worker did not create it.
 async function showTask(env, id) {
+  if (!mayExist(id)) throw unknownTask();
   const { task, source } = stored(await taskStub(env, id).show());
   return json(task, 200, { 'x-task-source': source });
-}
-
-// GET /v1/tasks/:id: EvoLink's answer as it is (status, body, Retry-After), the key added.
-// Only for tasks created here: this is not an open proxy to the API.
-async function proxyTask(env, id) {
-  if (!(await taskStub(env, id).read())) {
-    throw new HttpError(404, 'unknown_task', 'No task with that id was created here');
-  }
-  const base = newClient(env).baseUrl.replace(/\/+$/, '');
-  let answer;
-  try {
-    answer = await fetch(`${base}/v1/tasks/${encodeURIComponent(id)}`, {
-      headers: { authorization: `Bearer ${env.EVOLINK_API_KEY}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(PROXY_TIMEOUT_MS),
-    });
-  } catch {
-    throw new HttpError(502, 'upstream_unreachable', 'EvoLink could not be reached');
-  }
-  const headers = { 'content-type': answer.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-store' };
-  if (answer.headers.has('retry-after')) headers['retry-after'] = answer.headers.get('retry-after');
-  return new Response(answer.body, { status: answer.status, headers });
 }

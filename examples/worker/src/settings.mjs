@@ -1,9 +1,14 @@
 // The worker's settings, read from `env` (vars and secrets, see README.md), and what is shared by
 // the routes and the Durable Objects: the EvoLink client and the mapping of its errors to answers.
-import { ApiError, EvoLinkClient, EvoLinkError } from 'evolink-tasks';
+import { ApiError, EvoLinkClient, EvoLinkError, InvalidResponseError, NetworkError } from 'evolink-tasks';
 import { HttpError } from './http.mjs';
 
 const notConfigured = (message) => new HttpError(503, 'not_configured', message);
+
+// ALLOWED_MODELS when unset: the Seedance 2.0 video models, whose parameters the package checks
+// (duration, quality per tier, aspect ratio, how many URLs of each kind per mode).
+const SEEDANCE_MODELS = ['text', 'image', 'reference'].flatMap((mode) =>
+  ['', 'fast-', 'mini-'].map((tier) => `seedance-2.0-${tier}${mode}-to-video`));
 
 /** A whole-number var: `fallback` when unset; a 503 naming it when it is not a whole number ≥ `min`. */
 export function wholeVar(env, name, fallback, min = 0) {
@@ -31,6 +36,13 @@ export function allowedOrigins(env) {
   return list;
 }
 
+/** The models a page may create tasks with: ALLOWED_MODELS (comma-separated), else the Seedance
+ * 2.0 video models. */
+export function allowedModels(env) {
+  const list = String(env.ALLOWED_MODELS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return list.length > 0 ? list : SEEDANCE_MODELS;
+}
+
 /** What POST /tasks needs, or a 503 naming the first missing setting. */
 export function createSettings(env) {
   if (!env.EVOLINK_API_KEY) throw notConfigured('EVOLINK_API_KEY is not set (wrangler secret put EVOLINK_API_KEY)');
@@ -45,6 +57,8 @@ export function createSettings(env) {
     callbackSecret: env.CALLBACK_SECRET || null,
     turnstileSecret: env.TURNSTILE_SECRET || null,
     turnstileVerifyUrl: env.TURNSTILE_VERIFY_URL || 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+    turnstileAction: env.TURNSTILE_ACTION || null,
+    models: allowedModels(env),
     perMinute: wholeVar(env, 'CREATES_PER_MINUTE', 5, 1),
     perDay: wholeVar(env, 'CREATES_PER_DAY', 200, 1),
   };
@@ -72,20 +86,26 @@ export function newClient(env, fetch, options = {}) {
   try {
     return new EvoLinkClient({ apiKey: env.EVOLINK_API_KEY, baseUrl: env.EVOLINK_BASE_URL || undefined, fetch, ...options });
   } catch (e) {
-    throw notConfigured(`EVOLINK_BASE_URL: ${e.message}`);
+    // The message may quote the URL, and a path in EVOLINK_BASE_URL can be a secret: log it only.
+    console.error('EVOLINK_BASE_URL:', e.message);
+    throw notConfigured('EVOLINK_BASE_URL is not a usable base URL (the log says why)');
   }
 }
 
 /** The HttpError for an error of a client call: bad parameters 400, the API's refusal of the
- * input 400, a timeout 504, anything else from the API or the network 502. */
+ * input 400, a timeout 504, anything else from the API or the network 502. The answer says what
+ * failed, never where: the package's messages quote the request's URL (EVOLINK_BASE_URL, whose
+ * path can be a secret), so they go to the log only. */
 export function upstreamError(e) {
   if (e instanceof HttpError) return e;
   if (e instanceof TypeError || e instanceof RangeError) return new HttpError(400, 'invalid_params', e.message);
+  if (e instanceof EvoLinkError || e?.name === 'TimeoutError') console.error('EvoLink:', e.name, e.code, e.message);
+  // EvoLink's own error message about the input is for the caller (the API writes it, not us).
   if (e instanceof ApiError && [400, 413, 422].includes(e.status)) return new HttpError(400, e.code, e.message);
-  if (e instanceof EvoLinkError) {
-    console.error('EvoLink:', e.name, e.code);
-    return new HttpError(502, String(e.code), `EvoLink: ${e.message}`);
-  }
+  if (e instanceof ApiError) return new HttpError(502, e.code, `EvoLink answered HTTP ${e.status}`);
+  if (e instanceof NetworkError) return new HttpError(502, 'upstream_unreachable', 'EvoLink could not be reached');
+  if (e instanceof InvalidResponseError) return new HttpError(502, 'invalid_response', 'EvoLink answered something that is not a task');
+  if (e instanceof EvoLinkError) return new HttpError(502, String(e.code), 'EvoLink failed');
   if (e?.name === 'TimeoutError') return new HttpError(504, 'upstream_timeout', 'EvoLink did not answer in time');
   console.error('internal error:', e?.name, e?.message);
   return new HttpError(500, 'internal_error', 'Internal error');

@@ -8,9 +8,10 @@
 //           where that answer came from ('create', 'alarm', 'poll', 'callback'), when (ms), and
 //           the nonce of the task's callback token. An ended task (completed, failed, cancelled)
 //           is final: a late or repeated observation never replaces it.
-//   watch   { since, pace, polls, failures, triedAt, stopped }  the alarm's state: creation time,
-//           planPoll's state as it returned it, GETs made, failures in a row, the last attempt,
-//           and why the alarms stopped (null while they run; also null once the task ended).
+//   watch   { since, pace, polls, failures, triedAt, stopped, confirmations }  the alarm's state:
+//           creation time, planPoll's state as it returned it, GETs made, failures in a row, the
+//           last attempt, why the alarms stopped (null while they run; also null once the task
+//           ended), and the GETs made to confirm callbacks.
 import { DurableObject } from 'cloudflare:workers';
 import { ApiError, planPoll } from 'evolink-tasks';
 import { HttpError } from './http.mjs';
@@ -18,6 +19,10 @@ import { newClient, pollSettings, upstreamError } from './settings.mjs';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const CONFIRM_TIMEOUT_MS = 8000; // EvoLink waits 10 s for the webhook's answer
+// GETs a task's callbacks may cost in all: EvoLink sends one callback, at most 4 times. Beyond
+// that a callback (a replay by whoever holds the URL) is answered from the record: the alarms
+// go on polling, so nothing is lost but a replayer's power to spend the key's rate.
+const MAX_CONFIRMATIONS = 4;
 const MAX_RETRY_AFTER_MS = 3600_000;
 
 export const isTerminal = (task) => TERMINAL.has(task.status);
@@ -39,6 +44,9 @@ export class TaskStore extends DurableObject {
   #inflight = null; // the poll under way, shared by whoever asks meanwhile
   #client = null;
   #retryAfter = null; // Retry-After of the client's last answer
+  // When the last GET began, kept in memory: a request that loaded the record before that GET
+  // wrote its answer must not start another.
+  #askedAt = 0;
 
   #api() {
     // One GET per poll: a failed poll is retried by the alarm, on its own backoff, not inside
@@ -56,11 +64,6 @@ export class TaskStore extends DurableObject {
     return { record: got.get('record') ?? null, watch: got.get('watch') ?? null };
   }
 
-  /** The record, or null if this worker did not create the task. */
-  async read() {
-    return (await this.ctx.storage.get('record')) ?? null;
-  }
-
   /** Records a task just created and sets its first alarm. */
   async create(task, callbackNonce) {
     const now = Date.now();
@@ -73,23 +76,28 @@ export class TaskStore extends DurableObject {
     return { task, source: record.source };
   }
 
-  /** GET /tasks/:id: the record, polled first when the task runs and nobody asked for a while. */
+  /** GET /tasks/:id and GET /v1/tasks/:id: the record, polled first when the task runs and
+   * nobody asked for MIN_POLL_INTERVAL_MS, so however often anyone asks, EvoLink is asked at most
+   * once per interval per task, and never once the task has ended. */
   async show() {
     const { record, watch } = await this.#load();
     if (!record) return { error: { status: 404, code: 'unknown_task', message: 'No task with that id was created here' } };
     const { showIntervalMs } = pollSettings(this.env);
-    const last = Math.max(record.checkedAt, watch?.triedAt ?? 0);
+    const last = Math.max(record.checkedAt, watch?.triedAt ?? 0, this.#askedAt);
     if (isTerminal(record.task) || Date.now() - last < showIntervalMs) return { task: record.task, source: record.source };
     return this.#poll('poll');
   }
 
-  /** POST /callback with a valid token whose nonce is `nonce`: confirmed with one GET, recorded. */
+  /** POST /callback with a valid token whose nonce is `nonce`: confirmed with one GET, recorded
+   * (at most MAX_CONFIRMATIONS GETs per task; then, and once the task ended, the record). */
   async callback(nonce, text) {
-    const record = await this.read();
+    const { record, watch } = await this.#load();
     if (!record || record.callbackNonce !== nonce) {
       return { error: { status: 403, code: 'invalid_callback_token', message: 'The callback token is not this task’s' } };
     }
-    if (isTerminal(record.task)) return { task: record.task, source: record.source };
+    if (isTerminal(record.task) || (watch?.confirmations ?? 0) >= MAX_CONFIRMATIONS) {
+      return { task: record.task, source: record.source };
+    }
     const signal = AbortSignal.timeout(CONFIRM_TIMEOUT_MS);
     return this.#poll('callback', (client) => client.confirmCallback(text, { signal }));
   }
@@ -107,6 +115,7 @@ export class TaskStore extends DurableObject {
 
   /** One GET of the task (or the confirmation of a callback), recorded, and the next alarm set. */
   #poll(source, ask = (client, id) => client.getTask(id)) {
+    if (!this.#inflight) this.#askedAt = Date.now();
     this.#inflight ??= this.#pollOnce(source, ask).finally(() => {
       this.#inflight = null;
     });
@@ -117,6 +126,7 @@ export class TaskStore extends DurableObject {
     const loaded = await this.#load();
     const { record } = loaded;
     const watch = loaded.watch ?? { since: record.checkedAt, pace: undefined, polls: 0, failures: 0, triedAt: 0, stopped: null };
+    if (source === 'callback') watch.confirmations = (watch.confirmations ?? 0) + 1;
     const id = record.task.id;
     let task;
     const started = Date.now();
