@@ -12,9 +12,10 @@
 //! - in a page, a poll at once when the tab is shown again or the network comes back.
 //!
 //! Where one request may not touch another's I/O (Cloudflare Workers: a request's timers die
-//! with it, and a request awaiting I/O that another started is cancelled as hung), each call of
-//! a client runs on a scheduler of its own ([`Shared::for_call`]): its own timer and requests,
-//! sharing with the client's other calls only its settings and its 429 pause.
+//! with it, and a request awaiting I/O that another started is cancelled as hung), the calls a
+//! client gets in one turn of the event loop (one `Promise.all`, say: necessarily from one
+//! request) run on a scheduler of their own ([`Shared::for_call`]), with its own timer and
+//! requests, sharing with the client's other calls only its settings and its 429 pause.
 //!
 //! Settling a wait sets a [`Oneshot`] that a future (the promise's) waits on; the only
 //! JavaScript called synchronously is `onProgress`, and never while the state is borrowed.
@@ -321,8 +322,6 @@ struct State {
     seq: u64,
     live: usize,
     timer: Option<Timeout>,
-    /// The timer that fired last, kept until the next fire (it was running when taken).
-    spent: Option<Timeout>,
     armed_for: u64,
     flights: HashMap<u64, Flight>,
     by_id: HashMap<String, u64>,
@@ -353,8 +352,10 @@ pub struct Shared {
     paused_until: Rc<Cell<f64>>,
     /// Requests in flight at once, at most.
     cap: usize,
-    /// True where each call must run on a scheduler of its own (see the module's docs).
+    /// True where each turn's calls must run on a scheduler of their own (see the module's docs).
     per_call: bool,
+    /// With `per_call`, the scheduler of this turn's calls, until the turn ends.
+    turn: RefCell<Option<Rc<Shared>>>,
     state: RefCell<State>,
     me: Weak<Shared>,
 }
@@ -379,6 +380,7 @@ impl Shared {
             paused_until: paused,
             cap,
             per_call,
+            turn: RefCell::new(None),
             state: RefCell::new(State {
                 free: cap,
                 armed_for: u64::MAX,
@@ -389,15 +391,27 @@ impl Shared {
     }
 
     /// The scheduler a call (a wait, a get, a create) runs on: this one, or where a request may
-    /// not touch another's I/O, a new one for the call alone, with the same settings and the
-    /// same 429 pause. Every timer and request of that call is then made by the call itself,
-    /// in its own request's context, and no other call waits for them.
+    /// not touch another's I/O, one for the calls of this turn of the event loop, with the same
+    /// settings and the same 429 pause. Every timer and request of those calls is then made
+    /// while serving the request that made them, and no other request's call waits for them.
     pub fn for_call(self: &Rc<Shared>) -> Rc<Shared> {
         if !self.per_call {
             return self.clone();
         }
+        if let Some(current) = self.turn.borrow().as_ref() {
+            return current.clone();
+        }
         let config = self.config.clone();
-        Shared::with(config, self.paused_until.clone(), self.cap, self.per_call)
+        let fresh = Shared::with(config, self.paused_until.clone(), self.cap, self.per_call);
+        *self.turn.borrow_mut() = Some(fresh.clone());
+        // A task runs at the next microtask checkpoint: the end of this turn.
+        let me = self.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(client) = me.upgrade() {
+                client.turn.borrow_mut().take();
+            }
+        });
+        fresh
     }
 
     /// After a 429: no request of this client starts before this time (ms since the epoch).
@@ -724,9 +738,12 @@ impl Shared {
     /// Wakes the waits whose pause is over (every sleeping one with `early`), then re-arms.
     fn fire(&self, early: bool) {
         let mut state = self.state.borrow_mut();
-        // The timer that fired is running this call: drop it at the next fire, not inside its
-        // own callback.
-        state.spent = state.timer.take();
+        // The timer that fired is running this call: drop it once the call has returned, not
+        // inside its own callback; and soon, while serving the request that armed it (dropping
+        // a timer clears it, which Workers refuses outside a request, as when an object holding
+        // a scheduler is collected).
+        let spent = state.timer.take();
+        wasm_bindgen_futures::spawn_local(async move { drop(spent) });
         state.armed_for = u64::MAX;
         let now = sys::now();
         let limit = (now + COALESCE_MS) as u64;

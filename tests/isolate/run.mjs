@@ -89,9 +89,9 @@ async function runAt(date) {
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
     writeFileSync(log, Buffer.concat(out));
   }
-  const hung = Buffer.concat(out).toString().match(/.*(hung|different request).*/);
+  const hung = Buffer.concat(out).toString().match(/.*(hung|different request|Disallowed operation).*/);
   results.push({
-    name: 'workerd logged no hung request and no cross-request I/O',
+    name: 'workerd logged no hung request, no cross-request I/O and no operation refused outside a request',
     ok: !hung,
     error: hung && `workerd said: ${hung[0]} (logs/workerd-${date}.log)`,
   });

@@ -242,8 +242,14 @@ export const cases = [
       };
       equal((await client.waitForTask('task-1', { signal })).status, 'completed', 'the outer wait');
     }
-    for (const e of await Promise.all(inner)) {
-      check(e instanceof TypeError && /called back from inside/.test(e.message), `inner: ${e}`);
+    // In Cloudflare Workers the calls of each turn run on a scheduler of their own: a call from
+    // removeEventListener (made when the wait ends, in a later turn) is not inside a busy
+    // scheduler there, and completes.
+    const workers = globalThis.navigator?.userAgent === 'Cloudflare-Workers';
+    for (const [i, e] of (await Promise.all(inner)).entries()) {
+      const refused = e instanceof TypeError && /called back from inside/.test(e.message);
+      const completed = workers && i % 2 === 1 && e?.status === 'completed';
+      check(refused || completed, `inner: ${e instanceof Error ? e : JSON.stringify(e)}`);
     }
     equal(inner.length, 200, 'every inner call settled');
     equal((await client.waitForTask('task-1')).status, 'completed', 'still working');

@@ -38,23 +38,35 @@ for (const date of [...new Set([...OLDER_DATES, current])]) {
   const file = `workerd-${date}.capnp`;
   writeFileSync(join(scratch, file), config.replace(DATE, `compatibilityDate = "${date}"`));
   let results;
+  const logged = [];
   try {
-    const answer = await runWorkerd(file);
+    const answer = await runWorkerd(file, logged);
     console.log(`    workerd at ${date}: FinalizationRegistry ${answer.runtime.FinalizationRegistry}, WeakRef ${answer.runtime.WeakRef}`);
     results = answer.results;
   } catch (error) {
     results = [{ name: `the worker loads and answers at compatibility date ${date}`, ok: false, error: String(error.stack || error) }];
   }
+  // An exception the worker did not catch (one thrown outside any request, say, by a clean-up
+  // Workers refuses there) is only logged: read the log.
+  const uncaught = logged.join('').match(/.*Uncaught.*/)?.[0];
+  results.push({ name: 'workerd logged no uncaught exception', ok: !uncaught, error: uncaught?.slice(0, 400) });
   allPassed = report(`workerd-${date}`, results) && allPassed;
 }
 process.exitCode = allPassed ? 0 : 1;
 
-/** Serves the bundle with config `file`, has it run the suite; resolves with its JSON answer. */
-async function runWorkerd(file) {
+/** Serves the bundle with config `file`, has it run the suite; resolves with its JSON answer.
+ * What workerd prints is shown, and kept in `logged`. */
+async function runWorkerd(file, logged) {
   const port = await freePort();
   const workerd = spawn(join(bin, 'workerd'), [
     'serve', file, `--socket-addr=http=127.0.0.1:${port}`,
-  ], { cwd: scratch, env: { ...process.env, BASE: base }, stdio: ['ignore', 'inherit', 'inherit'] });
+  ], { cwd: scratch, env: { ...process.env, BASE: base }, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [workerd.stdout, workerd.stderr]) {
+    stream.on('data', (chunk) => {
+      logged.push(String(chunk));
+      process.stderr.write(chunk);
+    });
+  }
   const exited = new Promise((resolve) => workerd.once('exit', (code, signal) => resolve(code ?? signal)));
   try {
     const gone = (code, why = '') => new Error(`workerd exited (${code}) before answering${why}: see its output above`);
