@@ -69,7 +69,7 @@ function prepareScratch() {
   cpSync(path.join(HERE, 'pages'), path.join(SCRATCH, 'pages'), { recursive: true });
   cpSync(path.join(HERE, 'react-app'), path.join(SCRATCH, 'react-app'), { recursive: true });
   // The React app, built as users build it: Vite with @vitejs/plugin-react (from tests/frontend).
-  if (existsSync(path.join(HERE, 'react-app', 'index.html'))) execFileSync(path.join(HERE, 'node_modules', '.bin', 'vite'), ['build', '--config', path.join(HERE, 'vite.config.mjs'), '--logLevel', 'warn'], {
+  execFileSync(path.join(HERE, 'node_modules', '.bin', 'vite'), ['build', '--config', path.join(HERE, 'vite.config.mjs'), '--logLevel', 'warn'], {
     cwd: SCRATCH,
     stdio: 'inherit',
     timeout: 120_000,
@@ -288,6 +288,75 @@ async function expectRememberedWaitCompletes(page, code) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// React
+
+async function reactHooks(context) {
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__unhandled = [];
+    addEventListener('unhandledrejection', (event) => window.__unhandled.push(String(event.reason?.stack ?? event.reason)));
+  });
+  await page.goto(`${server.url}/react-app/dist/`);
+  const watched = page.locator('p.task[data-label="watched"]');
+  await expectAttribute(watched, 'data-phase', 'idle');
+
+  // Mount: a task by id, polled once per observation even under StrictMode's double mount.
+  const first = `ok-react${Date.now().toString(36)}`;
+  await page.evaluate((id) => control.set({ id }), first);
+  await expectAttribute(watched, 'data-phase', 'completed');
+  await expectText(watched, new RegExp(`^${first}: completed completed 100 result$`));
+  const gets = server.requests(first).length;
+  expect(gets === 4, `${gets} GETs for a task that completes on the 4th (StrictMode mounted twice?)`);
+
+  // Unmount mid-wait: no request after.
+  const second = `timed8-react${Date.now().toString(36)}`;
+  await page.evaluate((id) => control.set({ id }), second);
+  await expectText(watched, /: waiting (pending|processing) \d+$/);
+  await page.evaluate(() => control.set({ shown: false }));
+  await watched.waitFor({ state: 'detached' });
+  const atUnmount = server.requests(second).length;
+  await page.waitForTimeout(1200);
+  expect(server.requests(second).length === atUnmount, `${server.requests(second).length - atUnmount} request(s) after unmount`);
+
+  // Id change: the old wait stops, the new one completes.
+  const third = `timed8-react3${Date.now().toString(36)}`;
+  const fourth = `ok-react4${Date.now().toString(36)}`;
+  await page.evaluate((id) => control.set({ id, shown: true }), third);
+  await expectText(watched, new RegExp(`^${third}: waiting (pending|processing) \\d+$`));
+  await page.evaluate((id) => control.set({ id }), fourth);
+  const atChange = server.requests(third).length;
+  await expectAttribute(watched, 'data-phase', 'completed');
+  await expectAttribute(watched, 'data-id', fourth);
+  await page.waitForTimeout(800);
+  expect(server.requests(third).length === atChange, `${server.requests(third).length - atChange} request(s) for the old id after the change`);
+
+  // Generate, reload mid-wait: the remembered task shows up through useRememberedTasks + useTask.
+  const prompt = `react reload ${Date.now()} [as:timed4]`;
+  await page.evaluate((p) => (window.nextPrompt = p), prompt);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  const generated = page.locator('p.generated');
+  await expectAttribute(generated, 'data-phase', 'waiting');
+  const id = await generated.getAttribute('data-id');
+  expect(/^timed4-/.test(id), `generated ${id}`);
+  await page.reload();
+  const resumed = page.locator(`ul.remembered li[data-id="${id}"]`);
+  await resumed.waitFor({ timeout: STEP_MS });
+  await expectText(resumed, new RegExp(`^${escapeRegExp(prompt)}: `));
+  await expectAttribute(resumed, 'data-status', 'completed', STEP_MS);
+  const creates = server.requests().filter((r) => r.method === 'POST' && r.body.includes(prompt));
+  expect(creates.length === 1, `${creates.length} creates`);
+  const unhandled = await page.evaluate(() => window.__unhandled);
+  expect(unhandled.length === 0, `unhandled rejections: ${unhandled.join('; ')}`);
+}
+
+async function rendersOnTheServer() {
+  cpSync(path.join(HERE, 'ssr.mjs'), path.join(SCRATCH, 'ssr.mjs'));
+  const { stdout, stderr } = await run(process.execPath, ['--unhandled-rejections=strict', 'ssr.mjs'], { cwd: SCRATCH, timeout: 60_000 })
+    .catch((error) => ({ stdout: error.stdout ?? '', stderr: `${error.stderr ?? ''}${error.message}` }));
+  expect(stdout.trim().endsWith('ssr: ok') && !/Warning|Error/.test(stderr), `${stdout}${stderr}`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Node
 
 async function refusesOutsideAPage() {
@@ -320,6 +389,32 @@ function waitForProgress(page, id, count) {
   return page.waitForFunction(([id, n]) => (app.progress[id] ?? []).length >= n, [id, count], { timeout: STEP_MS, polling: 50 });
 }
 
+async function expectAttribute(locator, name, value, timeout = STEP_MS) {
+  const deadline = Date.now() + timeout;
+  let seen;
+  for (;;) {
+    seen = await locator.first().getAttribute(name, { timeout }).catch(() => null);
+    if (seen === value) return;
+    if (Date.now() > deadline) throw new Error(`expected ${name}="${value}" on ${locator}, got "${seen}"`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function expectText(locator, pattern, timeout = STEP_MS) {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  for (;;) {
+    text = ((await locator.first().textContent({ timeout }).catch(() => null)) ?? '').trim();
+    if (pattern.test(text)) return;
+    if (Date.now() > deadline) throw new Error(`expected ${pattern} in ${locator}, got "${text}"`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function expect(condition, message) {
   if (!condition) throw new Error(message);
 }
@@ -328,6 +423,8 @@ const SCENARIOS = [
   ['remember: reload and reopen resume the task, created once', remembersAcrossReloads],
   ['tabs: one tab polls, another takes over when it closes', sharesOnePollAcrossTabs],
   ['storage: disabled, full and corrupted storage never break a wait', survivesBadStorage],
+  ['react: StrictMode mount, unmount, id change, resume after reload', reactHooks],
+  ['ssr: the hooks render idle on the server, nothing runs', rendersOnTheServer, { context: false }],
   ['node: remembering is refused outside a page', refusesOutsideAPage, { context: false }],
 ];
 
