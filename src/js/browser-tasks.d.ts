@@ -68,6 +68,8 @@ export declare class BrowserTasks<Data = unknown> {
     generateAudio(params: CreateParams, options?: GenerateOptions & RememberOptions<Data>): Promise<CompletedTask>;
     /** The remembered tasks, newest first; the same array until something changes. TypeError outside a web page. */
     list(): readonly RememberedTask<Data>[];
+    /** Records task `id` without waiting on it, or replaces a remembered task's data. TypeError outside a web page. */
+    remember(id: string, options?: { data?: Data | undefined }): void;
     /** Drops a task from the record. TypeError outside a web page. */
     forget(id: string): void;
     /** Calls `listener` when the record changes (in this tab or another); returns the unsubscribe function. */

@@ -34,6 +34,8 @@ const LINK_LIFETIME_MS = DAY_MS;
 const MAX_DATA_CHARS = 4096;
 /** How long a poller that saw the end keeps its lock while the other tabs hear of it. */
 const HANDOVER_MS = 1000;
+/** A task id as the client takes it. */
+const TASK_ID = /^[A-Za-z0-9._:-]{1,256}$/;
 const ENDED = new Set(['completed', 'failed', 'cancelled']);
 const OPTION_NAMES = ['maxAgeMs', 'onWarning', 'shareAcrossTabs', 'storageKey'];
 const REMEMBER_NAMES = ['data'];
@@ -198,6 +200,19 @@ export class BrowserTasks {
     return this.#read().list;
   }
 
+  /**
+   * Records task `id` without waiting on it (an id the page got elsewhere), or replaces the data
+   * of a remembered one: `{ data }` as the `remember` option takes it. Throws a TypeError outside
+   * a web page.
+   */
+  remember(id, options = {}) {
+    const { data } = rememberOptions(options === undefined ? true : options);
+    if (typeof id !== 'string' || !TASK_ID.test(id) || id === '.' || id === '..') {
+      throw new TypeError(`remember: ${JSON.stringify(String(id))} is not a task id`);
+    }
+    this.#remember(id, null, data);
+  }
+
   /** Drops a task from the record (the task itself goes on on the server). */
   forget(id) {
     requirePage('forget a remembered task');
@@ -275,7 +290,11 @@ export class BrowserTasks {
       onProgress?.(task);
     };
     if (remember && first === null) this.#remember(id, null, remember.data);
-    if (first !== null) seen(first);
+    if (first !== null) {
+      // The created task, then (as client.generate* does) the wait's first observation whatever it says.
+      seen(first);
+      last = null;
+    }
     const outcome = this.#share ? this.#shared(id, wait, seen) : this.#client.waitForTask(id, { ...wait, onProgress: seen });
     if (!remember) return outcome;
     return outcome.then(
