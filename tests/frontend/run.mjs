@@ -11,6 +11,7 @@
 //   react       React 19 in a Vite build under StrictMode: mount, unmount mid-wait (no request
 //               after), id change, resume after reload; no console error, no unhandled rejection
 //   ssr         the hooks render with react-dom/server: idle, nothing runs
+//   types       tsc --strict on a consumer of both entries (types.ts)
 //   node        in Node, asking to remember is a TypeError; a plain wait works as the client's
 // Pages, and the React app, are in tests/frontend/pages and tests/frontend/react-app. Prints
 // `frontend: N passed, M failed` and exits non-zero when anything failed.
@@ -357,6 +358,18 @@ async function rendersOnTheServer() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Types
+
+async function typeChecks() {
+  cpSync(path.join(HERE, 'types.ts'), path.join(SCRATCH, 'types.ts'));
+  const tsc = path.join(ROOT, 'node_modules', '.bin', 'tsc');
+  const args = ['--noEmit', '--strict', '--exactOptionalPropertyTypes', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2022,dom,dom.iterable', 'types.ts'];
+  const { stdout, stderr } = await run(tsc, args, { cwd: SCRATCH, timeout: 120_000 })
+    .catch((error) => ({ stdout: error.stdout ?? '', stderr: `${error.stderr ?? ''}${error.message}` }));
+  expect(stdout.trim() === '' && !/error/i.test(stderr), `${stdout}${stderr}`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Node
 
 async function refusesOutsideAPage() {
@@ -425,6 +438,7 @@ const SCENARIOS = [
   ['storage: disabled, full and corrupted storage never break a wait', survivesBadStorage],
   ['react: StrictMode mount, unmount, id change, resume after reload', reactHooks],
   ['ssr: the hooks render idle on the server, nothing runs', rendersOnTheServer, { context: false }],
+  ['types: the declarations of both entries type-check as a user writes them', typeChecks, { context: false }],
   ['node: remembering is refused outside a page', refusesOutsideAPage, { context: false }],
 ];
 
