@@ -41,6 +41,8 @@ const OPTION_NAMES = ['maxAgeMs', 'onWarning', 'shareAcrossTabs', 'storageKey'];
 const REMEMBER_NAMES = ['data'];
 /** The reason a poll stopped because its page froze (never seen by callers). */
 const FROZEN = Symbol('frozen');
+/** The reason a poll stopped because a visible tab took the lock from this hidden one. */
+const STOLEN = Symbol('stolen');
 
 /**
  * Waits, watches and generates through `client` with two opt-in powers of a web page: tasks
@@ -322,15 +324,22 @@ export class BrowserTasks {
       const local = new AbortController();
       const deadline = timeoutMs === undefined ? null : now() + timeoutMs;
       let settled = false;
-      let leading = false;
+      /** The AbortController of this wait's turn at polling, while it has one. */
+      let turn = null;
       let latest = null;
       let timer = null;
       let handingOver = false;
+      /** The lock request waiting in line (aborted to steal the lock instead). */
+      let attempt = null;
+      let stealNext = false;
+      let pollerHidden = false;
+      const leading = () => turn !== null;
       const finish = (ok, value) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
+        listen(pageDocument(), 'visibilitychange', onVisibility, false);
         local.abort();
         this.#leave(id, onMessage);
         if (ok) resolve(value);
@@ -346,16 +355,35 @@ export class BrowserTasks {
       };
       const arm = () => {
         clearTimeout(timer);
-        if (deadline !== null && !settled) {
+        if (deadline !== null && !settled && !leading()) {
           timer = setTimeout(() => finish(false, timeoutError(id, latest)), Math.max(0, deadline - now()));
         }
       };
       const onAbort = () => finish(false, signal.reason);
+      const announce = () => this.#post({ type: 'poller', id, hidden: isHidden() });
+      // A hidden tab's client polls slowly (at maxIntervalMs): a visible tab waiting on the same
+      // task takes the lock from it, so that what people look at is current.
+      const stealIfBehind = () => {
+        if (!settled && !leading() && pollerHidden && !isHidden() && attempt !== null && !stealNext) {
+          stealNext = true;
+          attempt.abort();
+        }
+      };
+      const onVisibility = () => {
+        if (leading()) announce();
+        else if (!isHidden()) this.#post({ type: 'hello', id });
+      };
       const onMessage = (message) => {
         if (settled) return;
         if (message.type === 'hello') {
-          if (leading && latest !== null) this.#post({ type: 'seen', id, task: latest });
-        } else if (message.type === 'seen' && !leading) {
+          if (leading()) {
+            announce();
+            if (latest !== null) this.#post({ type: 'seen', id, task: latest });
+          }
+        } else if (message.type === 'poller' && !leading()) {
+          pollerHidden = message.hidden === true;
+          stealIfBehind();
+        } else if (message.type === 'seen' && !leading()) {
           observe(message.task);
         } else if (message.type === 'end') {
           if (message.error === undefined) {
@@ -371,28 +399,32 @@ export class BrowserTasks {
       /** Polls through the client while this wait holds the lock; resolves to release it. */
       const lead = () =>
         new Promise((released) => {
-          leading = true;
-          clearTimeout(timer);
           const inner = new AbortController();
-          const stop = () => inner.abort(FROZEN);
-          const onHide = (event) => event.persisted && stop();
-          document.addEventListener('freeze', stop);
-          addEventListener('pagehide', onHide);
+          turn = inner;
+          clearTimeout(timer);
+          const freeze = () => inner.abort(FROZEN);
+          const onHide = (event) => event.persisted && freeze();
+          listen(pageDocument(), 'freeze', freeze, true);
+          listen(pageWindow(), 'pagehide', onHide, true);
           const onLocal = () => inner.abort(local.signal.reason);
           local.signal.addEventListener('abort', onLocal);
+          let ended = false;
           const done = () => {
-            leading = false;
-            document.removeEventListener('freeze', stop);
-            removeEventListener('pagehide', onHide);
+            if (ended) return;
+            ended = true;
+            turn = null;
+            listen(pageDocument(), 'freeze', freeze, false);
+            listen(pageWindow(), 'pagehide', onHide, false);
             local.signal.removeEventListener('abort', onLocal);
             arm();
           };
-          // Released at once when this wait stops or the page freezes, without waiting for the
-          // client's rejection to come back.
+          // Released at once when this wait stops, is robbed or the page freezes, without
+          // waiting for the client's rejection to come back.
           inner.signal.addEventListener('abort', () => {
             done();
             if (!handingOver) released(inner.signal.reason === FROZEN ? FROZEN : undefined);
           });
+          announce();
           const remaining = deadline === null ? undefined : Math.max(1, deadline - now());
           client
             .waitForTask(id, {
@@ -434,18 +466,39 @@ export class BrowserTasks {
 
       if (signal?.aborted) return finish(false, signal.reason);
       signal?.addEventListener('abort', onAbort);
+      listen(pageDocument(), 'visibilitychange', onVisibility, true);
       this.#join(id, onMessage);
       arm();
       this.#post({ type: 'hello', id });
       (async () => {
         while (!settled) {
+          const steal = stealNext;
+          stealNext = false;
+          const current = new AbortController();
+          attempt = steal ? null : current;
+          const stop = () => current.abort();
+          local.signal.addEventListener('abort', stop);
+          let granted = false;
           let outcome;
           try {
-            outcome = await navigator.locks.request(lockName, { signal: local.signal }, () => (settled ? undefined : lead()));
+            // A steal cannot carry a signal: it is granted at once.
+            outcome = await navigator.locks.request(lockName, steal ? { steal: true } : { signal: current.signal }, () => {
+              granted = true;
+              attempt = null;
+              return settled ? undefined : lead();
+            });
           } catch (error) {
             if (settled) return;
-            // No lock to be had here (an opaque origin, a lock manager that refuses): poll alone.
-            outcome = await lead();
+            if (granted) {
+              // Another tab stole the lock: stop polling and wait in line again.
+              turn?.abort(STOLEN);
+            } else if (!current.signal.aborted) {
+              // No lock to be had here (an opaque origin, a lock manager that refuses): poll alone.
+              outcome = await lead();
+            }
+          } finally {
+            attempt = null;
+            local.signal.removeEventListener('abort', stop);
           }
           if (outcome === FROZEN && !settled) await thawed(local.signal);
         }
@@ -674,6 +727,25 @@ function requirePage(what) {
   }
 }
 
+/** The page's document and window, or null (a worker, or a runtime without them). */
+function pageDocument() {
+  return typeof document === 'object' && document !== null && typeof document.addEventListener === 'function' ? document : null;
+}
+
+function pageWindow() {
+  return typeof window === 'object' && window !== null && typeof window.addEventListener === 'function' ? window : null;
+}
+
+function listen(target, type, handler, on) {
+  if (target === null) return;
+  if (on) target.addEventListener(type, handler);
+  else target.removeEventListener(type, handler);
+}
+
+function isHidden() {
+  return typeof document === 'object' && document !== null && document.visibilityState === 'hidden';
+}
+
 function canShare() {
   return (
     typeof navigator === 'object' &&
@@ -830,13 +902,13 @@ function anySignal(signals) {
 function thawed(signal) {
   return new Promise((resolve) => {
     const done = () => {
-      document.removeEventListener('resume', done);
-      removeEventListener('pageshow', done);
+      listen(pageDocument(), 'resume', done, false);
+      listen(pageWindow(), 'pageshow', done, false);
       signal.removeEventListener('abort', done);
       resolve();
     };
-    document.addEventListener('resume', done);
-    addEventListener('pageshow', done);
+    listen(pageDocument(), 'resume', done, true);
+    listen(pageWindow(), 'pageshow', done, true);
     signal.addEventListener('abort', done);
   });
 }

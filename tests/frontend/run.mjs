@@ -6,6 +6,7 @@
 //               with one create; the same across a closed and reopened browser context
 //   tabs        two tabs on one task: one polls; closing it mid-wait, the other takes over within
 //               one poll interval and completes; a failure reaches both as a TaskFailedError
+//               a hidden polling tab yields to a visible one; a frozen one to another
 //   storage     disabled, full (quota exceeded) and corrupted storage: waits complete, the page
 //               is told through onWarning
 //   react       React 19 in a Vite build under StrictMode: mount, unmount mid-wait (no request
@@ -228,6 +229,54 @@ async function sharesOnePollAcrossTabs(context) {
   expect(bHeard.at(-1) === 'failed 40', `B's observations of the failure: ${bHeard}`);
 }
 
+async function handsOverFromHiddenAndFrozenTabs(context) {
+  const INTERVAL = 400;
+  // Hidden: the client of a hidden tab polls at maxIntervalMs; a visible tab takes the lock.
+  const id = `timed6-hide${Date.now().toString(36)}`;
+  const a = await openTasks(context, '?tab=A');
+  await a.evaluate(([id, ms]) => app.wait(id, ms, { maxIntervalMs: 20_000 }), [id, INTERVAL]);
+  await waitForProgress(a, id, 1);
+  const b = await openTasks(context, '?tab=B');
+  await b.evaluate(([id, ms]) => app.wait(id, ms), [id, INTERVAL]);
+  await waitForProgress(b, id, 1);
+  await b.waitForTimeout(INTERVAL * 2);
+  expect(server.requests(id).every((r) => r.headers['x-test'] === 'A'), 'B polled while A, visible, was polling');
+  const hiddenAt = Date.now();
+  await a.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await waitForResult(b, id, 'completed', 12_000);
+  await waitForResult(a, id, 'completed');
+  const fromB = server.requests(id).filter((r) => r.headers['x-test'] === 'B');
+  expect(fromB.length > 0 && fromB[0].time - hiddenAt <= 2 * INTERVAL + 250, `B's first poll came ${fromB[0]?.time - hiddenAt} ms after A was hidden`);
+  const lateFromA = server.requests(id).filter((r) => r.headers['x-test'] === 'A' && r.time > fromB[0].time);
+  expect(lateFromA.length === 0, `A, hidden, polled ${lateFromA.length} more time(s) after B took over`);
+  await a.close();
+
+  // Frozen: the page lifecycle's `freeze` event (headless Chromium freezes no visible page, and
+  // CDP's Page.setWebLifecycleState refuses them silently, so the events are dispatched): the
+  // frozen tab lets go of the lock, another takes over; on `resume` it waits in line again and
+  // hears the end.
+  const frozen = `timed5-freeze${Date.now().toString(36)}`;
+  const c = await openTasks(context, '?tab=C');
+  await c.evaluate(([id, ms]) => app.wait(id, ms), [frozen, INTERVAL]);
+  await waitForProgress(c, frozen, 1);
+  await b.evaluate(([id, ms]) => app.wait(id, ms), [frozen, INTERVAL]);
+  await waitForProgress(b, frozen, 1);
+  const frozenAt = Date.now();
+  await c.evaluate(() => document.dispatchEvent(new Event('freeze')));
+  await b.waitForFunction((id) => (app.progress[id] ?? []).length >= 3, frozen, { timeout: STEP_MS, polling: 50 });
+  await c.evaluate(() => document.dispatchEvent(new Event('resume')));
+  await waitForResult(b, frozen, 'completed', 12_000);
+  await waitForResult(c, frozen, 'completed');
+  const byB = server.requests(frozen).filter((r) => r.headers['x-test'] === 'B');
+  expect(byB.length > 0 && byB[0].time - frozenAt <= 2 * INTERVAL + 250, `B's first poll came ${byB[0]?.time - frozenAt} ms after C froze`);
+  const cAfter = server.requests(frozen).filter((r) => r.headers['x-test'] === 'C' && r.time > byB[0].time);
+  expect(cAfter.length === 0, `C polled ${cAfter.length} time(s) after B took over`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Storage problems
 
@@ -435,6 +484,7 @@ function expect(condition, message) {
 const SCENARIOS = [
   ['remember: reload and reopen resume the task, created once', remembersAcrossReloads],
   ['tabs: one tab polls, another takes over when it closes', sharesOnePollAcrossTabs],
+  ['tabs: a hidden or frozen polling tab hands over to another', handsOverFromHiddenAndFrozenTabs],
   ['storage: disabled, full and corrupted storage never break a wait', survivesBadStorage],
   ['react: StrictMode mount, unmount, id change, resume after reload', reactHooks],
   ['ssr: the hooks render idle on the server, nothing runs', rendersOnTheServer, { context: false }],
