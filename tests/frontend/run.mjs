@@ -13,11 +13,13 @@
 //               after), id change, resume after reload; no console error, no unhandled rejection
 //   ssr         the hooks render with react-dom/server: idle, nothing runs
 //   types       tsc --strict on a consumer of both entries (types.ts)
-//   node        in Node, asking to remember is a TypeError; a plain wait works as the client's
+//   node, deno, workerd   asking to remember is a TypeError there; a plain wait works as the
+//               client's (refusal.mjs, run by node-check.mjs, deno-check.mjs, workerd-worker.mjs)
 // Pages, and the React app, are in tests/frontend/pages and tests/frontend/react-app. Prints
 // `frontend: N passed, M failed` and exits non-zero when anything failed.
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -421,13 +423,57 @@ async function typeChecks() {
 // ---------------------------------------------------------------------------------------------
 // Node
 
-async function refusesOutsideAPage() {
-  const script = path.join(SCRATCH, 'node-check.mjs');
-  cpSync(path.join(HERE, 'node-check.mjs'), script);
+async function refusesInNode() {
+  for (const file of ['refusal.mjs', 'node-check.mjs']) cpSync(path.join(HERE, file), path.join(SCRATCH, file));
   // Asynchronously: the fake server answering it runs in this process.
-  const { stdout, stderr } = await run(process.execPath, ['--unhandled-rejections=strict', script, server.url], { cwd: SCRATCH, timeout: 60_000 })
+  const { stdout, stderr } = await run(process.execPath, ['--unhandled-rejections=strict', 'node-check.mjs', server.url], { cwd: SCRATCH, timeout: 60_000 })
     .catch((error) => ({ stdout: error.stdout ?? '', stderr: `${error.stderr ?? ''}${error.message}` }));
   expect(stdout.trim().endsWith('node-check: ok'), `${stdout}${stderr}`);
+}
+
+async function refusesInDeno() {
+  for (const file of ['refusal.mjs', 'deno-check.mjs']) cpSync(path.join(HERE, file), path.join(SCRATCH, file));
+  const deno = path.join(ROOT, 'node_modules', '.bin', 'deno');
+  const env = { ...process.env, DENO_DIR: path.join(SCRATCH, '.deno'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
+  const { stdout, stderr } = await run(deno, ['run', '--no-prompt', '--cached-only', '--allow-net=127.0.0.1', 'deno-check.mjs', server.url], { cwd: SCRATCH, env, timeout: 60_000 })
+    .catch((error) => ({ stdout: error.stdout ?? '', stderr: `${error.stderr ?? ''}${error.message}` }));
+  expect(stdout.trim().endsWith('deno-check: ok'), `${stdout}${stderr}`);
+}
+
+async function refusesInWorkerd() {
+  for (const file of ['refusal.mjs', 'workerd-worker.mjs', 'workerd.capnp']) cpSync(path.join(HERE, file), path.join(SCRATCH, file));
+  const bin = path.join(ROOT, 'node_modules', '.bin');
+  await run(path.join(bin, 'esbuild'), ['workerd-worker.mjs', '--bundle', '--format=esm', '--platform=neutral', '--main-fields=module,main',
+    '--conditions=workerd,worker,browser', '--external:*.wasm', '--outfile=dist/worker.mjs', '--log-level=warning'], { cwd: SCRATCH, timeout: 60_000 });
+  const port = await freePort();
+  const workerd = spawn(path.join(bin, 'workerd'), ['serve', 'workerd.capnp', `--socket-addr=http=127.0.0.1:${port}`], {
+    cwd: SCRATCH, env: { ...process.env, BASE: server.url }, stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    let response;
+    for (let attempt = 0; !response; attempt += 1) {
+      try {
+        response = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(30_000) });
+      } catch (error) {
+        if (attempt >= 100 || error.cause?.code !== 'ECONNREFUSED') throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    const checks = await response.json();
+    const failed = checks.filter((c) => !c.ok);
+    expect(checks.length > 0 && failed.length === 0, failed.map((c) => `${c.name}: ${c.error}`).join('\n'));
+  } finally {
+    workerd.kill('SIGTERM');
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -489,7 +535,9 @@ const SCENARIOS = [
   ['react: StrictMode mount, unmount, id change, resume after reload', reactHooks],
   ['ssr: the hooks render idle on the server, nothing runs', rendersOnTheServer, { context: false }],
   ['types: the declarations of both entries type-check as a user writes them', typeChecks, { context: false }],
-  ['node: remembering is refused outside a page', refusesOutsideAPage, { context: false }],
+  ['node: remembering is refused outside a page, nothing else changes', refusesInNode, { context: false }],
+  ['deno: remembering is refused, nothing else changes', refusesInDeno, { context: false }],
+  ['workerd: remembering is refused, nothing else changes', refusesInWorkerd, { context: false }],
 ];
 
 main().catch(async (err) => {
