@@ -66,7 +66,9 @@ export declare class BrowserTasks<Data = unknown> {
     generateVideo(params: VideoParams, options?: GenerateOptions & RememberOptions<Data>): Promise<CompletedTask>;
     generateImage(params: CreateParams, options?: GenerateOptions & RememberOptions<Data>): Promise<CompletedTask>;
     generateAudio(params: CreateParams, options?: GenerateOptions & RememberOptions<Data>): Promise<CompletedTask>;
-    /** The remembered tasks, newest first; the same array until something changes. TypeError outside a web page. */
+    /** Resolves once the client can name its base URL, which `list()` needs: at once, unless the client's wasm is still loading. */
+    ready(): Promise<void>;
+    /** The remembered tasks, newest first; the same array until something changes (empty before `ready()` while the client loads). TypeError outside a web page. */
     list(): readonly RememberedTask<Data>[];
     /** Records task `id` without waiting on it, or replaces a remembered task's data. TypeError outside a web page. */
     remember(id: string, options?: { data?: Data | undefined }): void;

@@ -27,6 +27,7 @@ import {
 } from 'evolink-tasks';
 
 const VERSION = 1;
+const NOTHING = Object.freeze([]);
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Result links expire 24 hours after generation. */
 const LINK_LIFETIME_MS = DAY_MS;
@@ -50,8 +51,11 @@ const STOLEN = Symbol('stolen');
  */
 export class BrowserTasks {
   #client;
-  #key;
-  #channelName;
+  #storageKey;
+  #key = null;
+  #channelName = null;
+  /** What forget and remember were asked before the client could name its base URL. */
+  #deferred = [];
   #maxAgeMs;
   #onWarning;
   #share;
@@ -89,12 +93,57 @@ export class BrowserTasks {
       throw new TypeError('BrowserTasks options: "storageKey" must be a non-empty string');
     }
     this.#client = client;
-    const base = String(client.baseUrl);
-    this.#key = storageKey ?? `evolink-tasks:v${VERSION}:${base}`;
-    this.#channelName = `evolink-tasks:${base}`;
+    this.#storageKey = storageKey;
     this.#maxAgeMs = maxAgeMs;
     this.#onWarning = onWarning ?? ((warning) => console.warn(`evolink-tasks: ${warning.message}`));
     this.#share = shareAcrossTabs && canShare();
+    // A client may be usable before its wasm is (calls wait for it, `baseUrl` throws until
+    // then): the namespace is known once a call has gone through.
+    if (!this.#named()) {
+      this.#ready().then(
+        () => {
+          if (!this.#named()) return;
+          for (const action of this.#deferred.splice(0)) action();
+          this.#changed();
+        },
+        () => {},
+      );
+    }
+  }
+
+  /**
+   * Resolves once the client can name its base URL, which `list()` needs (at once, unless the
+   * client is still loading its wasm); rejects when the client could not load.
+   */
+  async ready() {
+    if (!this.#named()) await this.#ready();
+    this.#named();
+  }
+
+  /** Learns the client's base URL (the storage key and the lock and channel names); false while it cannot say. */
+  #named() {
+    if (this.#key !== null) return true;
+    let base;
+    try {
+      base = String(this.#client.baseUrl);
+    } catch {
+      return false;
+    }
+    this.#key = this.#storageKey ?? `evolink-tasks:v${VERSION}:${base}`;
+    this.#channelName = `evolink-tasks:${base}`;
+    return true;
+  }
+
+  /** Resolves when the client can take calls (a call with a signal already aborted: no request). */
+  async #ready() {
+    const probe = new AbortController();
+    const checked = Symbol('checked');
+    probe.abort(checked);
+    try {
+      await this.#client.waitForTask('ready', { signal: probe.signal });
+    } catch (error) {
+      if (error !== checked) throw error;
+    }
   }
 
   /** The client's base URL: remembered tasks and shared polls are namespaced by it. */
@@ -195,11 +244,12 @@ export class BrowserTasks {
   /**
    * The remembered tasks of this base URL, newest first: `{ id, data, addedAt, updatedAt,
    * status, progress, task?, expiresAt? }` (`task` and `expiresAt` once completed). The same
-   * array until something changes. Throws a TypeError outside a web page.
+   * array until something changes; empty until `ready()` has resolved when the client is still
+   * loading. Throws a TypeError outside a web page.
    */
   list() {
     requirePage('list remembered tasks');
-    return this.#read().list;
+    return this.#named() ? this.#read().list : NOTHING;
   }
 
   /**
@@ -212,13 +262,18 @@ export class BrowserTasks {
     if (typeof id !== 'string' || !TASK_ID.test(id) || id === '.' || id === '..') {
       throw new TypeError(`remember: ${JSON.stringify(String(id))} is not a task id`);
     }
-    this.#remember(id, null, data);
+    this.#whenNamed(() => this.#remember(id, null, data));
+  }
+
+  #whenNamed(action) {
+    if (this.#named()) action();
+    else this.#deferred.push(action);
   }
 
   /** Drops a task from the record (the task itself goes on on the server). */
   forget(id) {
     requirePage('forget a remembered task');
-    this.#update((records) => records.filter((r) => r.id !== id));
+    this.#whenNamed(() => this.#update((records) => records.filter((r) => r.id !== id)));
   }
 
   /**
@@ -264,6 +319,7 @@ export class BrowserTasks {
       if (error !== checked) throw error;
     }
     if (wait.signal?.aborted) throw wait.signal.reason;
+    this.#named();
     return { remember: record, wait };
   }
 

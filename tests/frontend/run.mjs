@@ -180,6 +180,19 @@ async function remembersAcrossReloads(context, { newContext }) {
   expect(finalIds.join() === id2, `after forget and a failure: ${finalIds}`);
 }
 
+/** A client still loading its wasm (calls wait, `baseUrl` throws until then): BrowserTasks waits too. */
+async function worksWithALoadingClient(context) {
+  const page = await openTasks(context, '?tab=A');
+  const prompt = `loading ${Date.now()} [as:timed3]`;
+  const id = await page.evaluate((p) => app.generate(p, 300), prompt);
+  const loading = await openTasks(context, '?tab=L&lazy=700&resume=150');
+  expect((await loading.evaluate(() => app.listedAtLoad)) === 0, 'list() before the client could name its base URL');
+  await waitForResult(loading, id, 'completed');
+  await waitForResult(page, id, 'completed');
+  const listed = await loading.evaluate(() => app.list().map((r) => `${r.id} ${r.status} ${r.data?.prompt}`));
+  expect(listed.includes(`${id} completed ${prompt}`), `listed: ${listed}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tabs
 
@@ -529,6 +542,7 @@ function expect(condition, message) {
 
 const SCENARIOS = [
   ['remember: reload and reopen resume the task, created once', remembersAcrossReloads],
+  ['remember: a client still loading its wasm', worksWithALoadingClient],
   ['tabs: one tab polls, another takes over when it closes', sharesOnePollAcrossTabs],
   ['tabs: a hidden or frozen polling tab hands over to another', handsOverFromHiddenAndFrozenTabs],
   ['storage: disabled, full and corrupted storage never break a wait', survivesBadStorage],

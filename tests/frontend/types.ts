@@ -28,6 +28,7 @@ async function flows(): Promise<void> {
   // @ts-expect-error the data has the instance's type
   await tasks.waitForTask('task-1', { remember: { data: { prompt: 3 } } });
   for await (const t of tasks.watchTask('task-1', { remember: true })) console.log(t.status);
+  await tasks.ready();
   const listed: readonly RememberedTask<Prompt>[] = tasks.list();
   for (const r of listed) {
     const prompt: string | undefined = r.data?.prompt;

@@ -6,7 +6,26 @@ import { BrowserTasks } from 'evolink-tasks/browser-tasks';
 
 const query = new URLSearchParams(location.search);
 const tab = query.get('tab') ?? 'A';
-const client = new EvoLinkClient({ baseUrl: location.origin, headers: { 'x-test': tab } });
+const direct = new EvoLinkClient({ baseUrl: location.origin, headers: { 'x-test': tab } });
+// `?lazy=MS`: a client as an entry that loads its wasm in the background makes it: its calls wait
+// for the load, its `baseUrl` throws until then.
+const lazyMs = query.get('lazy');
+const client = lazyMs === null ? direct : loadingClient(direct, Number(lazyMs));
+
+function loadingClient(inner, ms) {
+  let loaded = false;
+  const ready = new Promise((resolve) => setTimeout(resolve, ms)).then(() => (loaded = true));
+  return new Proxy(inner, {
+    get(target, name) {
+      if (name === 'baseUrl') {
+        if (!loaded) throw new EvoLinkError('client.baseUrl needs the WebAssembly, which is still loading', 'not_ready');
+        return target.baseUrl;
+      }
+      const value = target[name];
+      return typeof value === 'function' ? (...args) => ready.then(() => value.apply(target, args)) : value;
+    },
+  });
+}
 const warnings = [];
 const tasks = new BrowserTasks(client, { onWarning: (w) => warnings.push({ code: w.code, message: w.message }) });
 const results = {};
@@ -69,7 +88,9 @@ window.app = {
 };
 
 const resume = query.get('resume');
+window.app.listedAtLoad = tasks.list().length;
 if (resume !== null) {
+  await tasks.ready();
   for (const record of tasks.list()) {
     if (record.status !== 'completed') app.wait(record.id, Number(resume), { remember: true });
   }
