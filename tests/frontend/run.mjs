@@ -72,6 +72,12 @@ function prepareScratch() {
     `react@${version('react')}`, `react-dom@${version('react-dom')}`], quiet);
   cpSync(path.join(HERE, 'pages'), path.join(SCRATCH, 'pages'), { recursive: true });
   cpSync(path.join(HERE, 'react-app'), path.join(SCRATCH, 'react-app'), { recursive: true });
+  // The npm README's React example goes into the build as it is written (compiled, not rendered:
+  // its client's baseUrl is a proxy this server does not have).
+  const readme = readFileSync(path.join(ROOT, 'src', 'js', 'README.md'), 'utf8');
+  const jsx = /^```jsx\n([\s\S]*?)^```$/m.exec(readme);
+  if (!jsx) throw new Error('src/js/README.md has no jsx example');
+  writeFileSync(path.join(SCRATCH, 'react-app', 'readme-example.jsx'), jsx[1]);
   // The React app, built as users build it: Vite with @vitejs/plugin-react (from tests/frontend).
   execFileSync(path.join(HERE, 'node_modules', '.bin', 'vite'), ['build', '--config', path.join(HERE, 'vite.config.mjs'), '--logLevel', 'warn'], {
     cwd: SCRATCH,

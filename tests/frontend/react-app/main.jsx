@@ -6,6 +6,10 @@ import { createRoot } from 'react-dom/client';
 import { EvoLinkClient } from 'evolink-tasks';
 import { BrowserTasks } from 'evolink-tasks/browser-tasks';
 import { useGenerateTask, useRememberedTasks, useTask } from 'evolink-tasks/react';
+// The npm README's example, copied in by run.mjs: built, so that it compiles as written.
+import { Videos } from './readme-example.jsx';
+
+window.readmeExample = Videos;
 
 const client = new EvoLinkClient({ baseUrl: location.origin });
 const tasks = new BrowserTasks(client);
