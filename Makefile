@@ -9,7 +9,7 @@ BIN := node_modules/.bin
 # this line to build the floor and the named wasm the same way.
 WASM_OPT_FLAGS := -Oz -ocimfs 20 --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue
 
-.PHONY: setup pkg test test-native test-wasm test-pkg test-isolate test-worker test-demo lint demo bench fuzz clean
+.PHONY: setup pkg test test-native test-wasm test-pkg test-isolate test-worker test-demo test-frontend lint demo bench fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -26,7 +26,7 @@ pkg: setup
 	@node scripts/size.mjs
 
 ## test: everything, as CI runs it
-test: setup lint test-native test-wasm test-pkg test-isolate test-worker test-demo
+test: setup lint test-native test-wasm test-pkg test-isolate test-worker test-demo test-frontend
 	@echo "==> all tests passed"
 
 lint:
@@ -62,6 +62,10 @@ test-worker: pkg
 test-demo: pkg
 	@echo "==> the demo page in Chromium"
 	node tests/demo/run.mjs
+
+test-frontend: pkg
+	@echo "==> in a web frontend: remembered tasks, tabs sharing a poll, the React hooks (Chromium, Node)"
+	node tests/frontend/run.mjs
 
 demo: pkg
 	node www/serve.mjs

@@ -88,3 +88,12 @@ const pkgVersion = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')
 if (crateVersion !== pkgVersion) {
   throw new Error(`pkg/package.json version ${pkgVersion} differs from Cargo.toml's ${crateVersion}`);
 }
+
+// Opt-in parts, each its own subpath (evolink-tasks/browser-tasks, evolink-tasks/react): plain
+// modules copied as they are, with their types. They import 'evolink-tasks' and 'react' by name,
+// so that they share the app's own instance of each; a page that imports neither downloads nothing
+// of them.
+for (const [file, types] of [['browser-tasks.mjs', 'browser-tasks.d.ts'], ['react.mjs', 'react.d.ts']]) {
+  copyFileSync(join(root, 'src/js', file), join(pkgDir, file));
+  copyFileSync(join(root, 'src/js', types), join(pkgDir, types));
+}

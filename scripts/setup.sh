@@ -2,6 +2,7 @@
 # Installs what building and testing need, skipping whatever is already there:
 # the wasm32 target, the wasm-bindgen CLI and test runner at the version Cargo.toml pins, the
 # npm dev tools from package-lock.json (esbuild, wasm-opt, Deno, workerd, Playwright's client),
+# React for tests/frontend from its own lockfile,
 # and (when root) Debian's Chromium and ChromeDriver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,12 @@ fi
 if [ ! -x node_modules/.bin/esbuild ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dev tools from package-lock.json"
   npm ci --no-audit --no-fund
+fi
+
+# React 19 and Vite's React plugin for tests/frontend (the hooks' tests), pinned in its own lockfile.
+if [ ! -d tests/frontend/node_modules/react ] || [ tests/frontend/package-lock.json -nt tests/frontend/node_modules/.package-lock.json ]; then
+  say "installing the frontend tests' React from tests/frontend/package-lock.json"
+  npm ci --prefix tests/frontend --no-audit --no-fund
 fi
 
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then

@@ -5,8 +5,10 @@
 // showing what EvoLinkClient.waitForTask observes (status, progress, time left), every request
 // made for it (through a `fetch` wrapper given to the client, so failed polls and retries show
 // too), the video when done with a countdown to its link's expiry, or the error in plain words
-// with what to do next. Tasks are kept in localStorage: after a reload unfinished ones are
-// watched again and finished ones re-fetched once.
+// with what to do next. Tasks are remembered by the library (evolink-tasks/browser-tasks, with the
+// prompt and settings as their data): after a reload unfinished ones are watched again and
+// finished ones re-fetched once. A second tab of the page shares each poll: one tab polls, the
+// others hear its observations (shown in their timelines as seen by another tab).
 //
 // The API base is this page's own server (`/`): serve.mjs answers with the fake EvoLink server,
 // or proxies to the real API adding the key itself, so no key ever reaches the browser.
@@ -22,7 +24,8 @@ import {
   NetworkError,
   TaskFailedError,
   TimeoutError,
-} from '/pkg/browser.mjs';
+} from 'evolink-tasks';
+import { BrowserTasks } from 'evolink-tasks/browser-tasks';
 
 const API_BASE = '/';
 const CONFIG = await loadConfig();
@@ -30,7 +33,6 @@ const CONFIG = await loadConfig();
 const POLL_INTERVAL_MS = intervalFromUrl();
 const WAIT_TIMEOUT_MS = 20 * 60 * 1000;
 const LINK_LIFETIME_MS = 24 * 60 * 60 * 1000;
-const STORAGE_KEY = `evolink-tasks-demo:${CONFIG.mode}:v1`;
 const MAX_ROWS = 80;
 const ENDED = new Set(['completed', 'failed', 'cancelled']);
 const RUNNING = new Set(['pending', 'processing']);
@@ -209,44 +211,28 @@ function tick() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Saved tasks (localStorage): id, prompt, settings, state, expiry basis, recent requests
+// Remembered tasks (the library's record): the prompt and settings are each task's data
 
-function loadRecords() {
-  try {
-    const value = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]');
-    return Array.isArray(value) ? value.filter((r) => typeof r?.id === 'string' && r.id !== '') : [];
-  } catch {
-    return [];
-  }
+/** Tells once, under the tasks heading, when this browser cannot keep tasks across reloads. */
+function storageWarning(warning) {
+  const note = document.getElementById('storage-note');
+  note.textContent =
+    warning.code === 'storage_corrupt'
+      ? 'The saved task list could not be read and was started afresh.'
+      : 'This browser does not let the page keep tasks: they are watched until you reload or close it.';
+  note.hidden = false;
 }
 
-let saveQueued = false;
-
-/** Saves every card's record, once for all the changes made in the current task. */
-function saveRecords() {
-  if (saveQueued) return;
-  saveQueued = true;
-  queueMicrotask(() => {
-    saveQueued = false;
-    writeRecords();
-  });
-}
-
-function writeRecords() {
-  // Newest first, as on the page.
-  const records = [...tasksList.children].map((li) => li.taskCard?.record).filter((r) => r?.id);
-  try {
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(records));
-  } catch {
-    // Storage full or disabled: the page still works, it just forgets on reload.
-  }
+/** A BrowserTasks for `client`: every card's and the list's share the record (one base URL). */
+function browserTasks(client) {
+  return new BrowserTasks(client, { onWarning: storageWarning });
 }
 
 function restoreTasks() {
-  const records = loadRecords();
-  // Stored newest first; prepend oldest first to keep that order.
-  for (const record of records.reverse()) {
-    const card = new TaskCard({ record });
+  const remembered = browserTasks(new EvoLinkClient({ baseUrl: API_BASE })).list();
+  // Newest first; prepend oldest first to keep that order.
+  for (const task of [...remembered].reverse()) {
+    const card = new TaskCard({ remembered: task });
     card.show();
     card.restore();
   }
@@ -257,26 +243,21 @@ function restoreTasks() {
 // One card per task
 
 class TaskCard {
-  constructor({ id = null, prompt = '', settings = null, record = null }) {
-    this.record = record ?? {
-      id,
-      prompt,
-      settings,
-      addedAt: Date.now(),
-      state: 'watching',
-      last: null,
+  /** A new card, or (`remembered`) one for a task the library remembered before the reload. */
+  constructor({ id = null, prompt = '', settings = null, remembered = null }) {
+    const data = remembered?.data ?? {};
+    // What the card shows; the library keeps what outlives the page (id, data, last status).
+    this.record = {
+      id: remembered?.id ?? id,
+      prompt: remembered ? data.prompt ?? '' : prompt,
+      settings: remembered ? data.settings ?? null : settings,
+      addedAt: remembered?.addedAt ?? Date.now(),
+      state: remembered ? (data.stopped ? 'stopped' : remembered.status === 'completed' ? 'completed' : 'watching') : 'watching',
+      last: remembered ? { status: remembered.status, progress: clampProgress(remembered.progress) } : null,
       estimate: null,
-      expiry: null,
+      expiry: remembered?.status === 'completed' ? data.expiry ?? null : null,
       rows: [],
     };
-    this.record.rows ??= [];
-    // A request still waiting for its answer when the page went away never got one.
-    for (const row of this.record.rows) {
-      if (row.method && row.status === undefined && row.failure === undefined) {
-        row.failure = 'unloaded';
-        row.settled = true;
-      }
-    }
     this.root = cardTemplate.content.firstElementChild.cloneNode(true);
     this.root.taskCard = this;
     // The card is named by its title; its buttons say which task they act on.
@@ -290,6 +271,7 @@ class TaskCard {
     this.announcedStatus = null;
     // One client per card, so the fetch wrapper knows which card each request belongs to.
     this.client = new EvoLinkClient({ baseUrl: API_BASE, fetch: (input, init) => this.recordingFetch(input, init) });
+    this.tasks = browserTasks(this.client);
     this.part('.stop').addEventListener('click', () => this.stop());
     this.part('.resume').addEventListener('click', () => {
       this.note('Watching again.');
@@ -328,7 +310,11 @@ class TaskCard {
     this.record.id = id;
     cards.set(id, this);
     this.renderStatic();
-    saveRecords();
+  }
+
+  /** What the library keeps with the task: the prompt and settings, and whether it was stopped. */
+  data(stopped = false) {
+    return { prompt: this.record.prompt || undefined, settings: this.record.settings ?? undefined, stopped };
   }
 
   renderStatic() {
@@ -399,14 +385,12 @@ class TaskCard {
     list.prepend(item);
     while (list.children.length > MAX_ROWS) list.lastElementChild.remove();
     this.updateRowCount();
-    saveRecords();
   }
 
   updateRow(row) {
     const item = rowItem(row);
     rowElements.get(row)?.replaceWith(item);
     rowElements.set(row, item);
-    saveRecords();
   }
 
   updateRowCount() {
@@ -453,7 +437,8 @@ class TaskCard {
       row.settled = true;
       this.updateRow(row);
     } else {
-      this.addRow({ t: Date.now(), obs, settled: true });
+      // No request of this page brought it: another tab polls the task and passed it on.
+      this.addRow({ t: Date.now(), obs, settled: true, note: 'seen by another tab' });
     }
     return row;
   }
@@ -475,9 +460,25 @@ class TaskCard {
   /** Creates the task, then watches it. `onInvalid(err)` gets argument errors (no card shown). */
   async create(params, onInvalid) {
     const signal = this.begin('Creating the task…');
-    let task;
+    let created = null;
     try {
-      task = await this.client.createVideo(params, { signal });
+      // Created, remembered with its prompt and settings, and waited on (shared with other tabs).
+      const task = await this.tasks.generateVideo(params, {
+        ...this.waitOptions(signal),
+        remember: { data: this.data() },
+        onCreated: (task) => {
+          created = task;
+          this.createdTask = task;
+          this.setId(task.id);
+          this.attachObservation(task);
+          this.observe(task);
+          announce(`Task ${task.id} created.`);
+          this.part('.eta').textContent = 'Checking the task…';
+        },
+      });
+      this.watching = false;
+      this.settleRows();
+      this.complete(task);
     } catch (err) {
       this.watching = false;
       if (!this.shown) {
@@ -485,15 +486,25 @@ class TaskCard {
         onInvalid(err);
         return;
       }
-      this.part('.task-id').textContent = 'Not created';
+      if (created === null) this.part('.task-id').textContent = 'Not created';
+      else this.settleRows({ gaveUp: true });
       this.fail(err);
-      return;
     }
-    this.setId(task.id);
-    this.attachObservation(task);
-    this.observe(task);
-    announce(`Task ${task.id} created.`);
-    await this.watch({ continuing: true });
+  }
+
+  /** The wait's options: the pace, the deadline, this card's signal, and what each observation shows. */
+  waitOptions(signal) {
+    return {
+      ...(POLL_INTERVAL_MS === null ? {} : { intervalMs: POLL_INTERVAL_MS }),
+      timeoutMs: WAIT_TIMEOUT_MS,
+      signal,
+      onProgress: (observed) => {
+        // The created task was shown by onCreated already.
+        if (observed === this.createdTask) return;
+        this.attachObservation(observed);
+        this.observe(observed);
+      },
+    };
   }
 
   /** Polls the task until it ends, fails or is stopped. */
@@ -503,15 +514,7 @@ class TaskCard {
     if (focusStop) this.part('.stop').focus();
     this.watching = true;
     try {
-      const task = await this.client.waitForTask(this.id, {
-        ...(POLL_INTERVAL_MS === null ? {} : { intervalMs: POLL_INTERVAL_MS }),
-        timeoutMs: WAIT_TIMEOUT_MS,
-        signal,
-        onProgress: (observed) => {
-          this.attachObservation(observed);
-          this.observe(observed);
-        },
-      });
+      const task = await this.tasks.waitForTask(this.id, { ...this.waitOptions(signal), remember: { data: this.data() } });
       this.watching = false;
       this.settleRows();
       this.complete(task);
@@ -530,6 +533,8 @@ class TaskCard {
   stop() {
     if (!this.controller || this.controller.signal.aborted) return;
     this.controller.abort();
+    // Remembered as stopped: after a reload it is shown, not watched.
+    if (this.id) this.tasks.remember(this.id, { data: this.data(true) });
   }
 
   /** After a reload: resume unfinished tasks, re-fetch finished ones once, leave stopped ones. */
@@ -579,7 +584,6 @@ class TaskCard {
     }
     this.announcedStatus = this.record.last.status;
     this.tick();
-    saveRecords();
   }
 
   renderObservation({ status, progress }) {
@@ -618,13 +622,19 @@ class TaskCard {
     this.record.state = 'completed';
     this.root.dataset.state = 'done';
     this.part('.eta').textContent = '';
-    if (!this.record.expiry) this.record.expiry = expiryOf(task, this.record.rows);
+    if (!this.record.expiry) {
+      // The library remembers when the links expire (24 h after this page last saw the task
+      // running, at the earliest); the basis of that count is this page's to remember.
+      const expiry = expiryOf(task, this.record.rows);
+      const kept = this.tasks.list().find((r) => r.id === this.id);
+      this.record.expiry = kept?.expiresAt ? { ...expiry, at: kept.expiresAt, from: kept.expiresAt - LINK_LIFETIME_MS } : expiry;
+      this.tasks.remember(this.id, { data: { ...this.data(), expiry: this.record.expiry } });
+    }
     const urls = Array.isArray(task.results) ? task.results.filter((url) => typeof url === 'string') : [];
     this.showResults(urls);
     if (urls.length === 0) this.part('.eta').textContent = 'The task completed but returned no result link.';
     this.setButtons({ stop: false, resume: false, remove: true });
     announce(`Task ${this.id} completed.${urls.length ? ' The video is ready.' : ''}`);
-    saveRecords();
   }
 
   showResults(urls) {
@@ -668,7 +678,6 @@ class TaskCard {
     this.part('.eta').textContent = '';
     this.showProblem(describeTaskFailure(task.error?.code ?? (task.status === 'cancelled' ? 'cancelled' : undefined), task));
     this.setButtons({ stop: false, resume: false, remove: true });
-    saveRecords();
   }
 
   fail(err) {
@@ -685,7 +694,6 @@ class TaskCard {
     this.showProblem({ ...problem, detail: technicalDetail(err) });
     this.setButtons({ stop: false, resume: problem.resumable && this.id !== null, remove: true });
     announce(`${this.id ? `Task ${this.id}` : 'New task'}: ${problem.title}`);
-    saveRecords();
   }
 
   showStopped({ fromReload = false } = {}) {
@@ -708,7 +716,6 @@ class TaskCard {
       this.note('Stopped by you: no more requests.');
       announce(`Stopped watching task ${this.id ?? ''}.`);
     }
-    saveRecords();
   }
 
   setButtons({ stop, resume, remove }) {
@@ -730,10 +737,10 @@ class TaskCard {
 
   remove() {
     this.stop();
+    if (this.id) this.tasks.forget(this.id);
     this.root.remove();
     if (this.id) cards.delete(this.id);
     updateEmptyState();
-    saveRecords();
     document.getElementById('tasks-heading').focus();
   }
 }
@@ -751,7 +758,7 @@ function rowItem(row) {
   if (!row.method) {
     item.className = 'row-note';
     item.append(when, span('request', ''), span('outcome', row.note ?? ''), span('pct', row.obs ? `${row.obs.progress} %` : ''));
-    if (row.obs) item.querySelector('.outcome').textContent = row.obs.status;
+    if (row.obs) item.querySelector('.outcome').textContent = row.note ? `${row.obs.status}, ${row.note}` : row.obs.status;
     return item;
   }
   const code = row.status ?? (row.failure ? '—' : '…');

@@ -6,6 +6,8 @@
 //   failure   a failing task shows what happened and what to do, in words
 //   retries   failed polls show in the timeline as retried, and the task still completes
 //   reload    a reload mid-task brings the card back and it completes; a finished one is re-fetched
+//   tabs      a second tab shows the task from the library's record and follows the first tab's
+//             poll without requests of its own; closing the first, it takes over and completes
 //   stop      Stop aborts: the card says stopped and the server sees no request for it afterwards
 //   invalid   a bad duration / 1080p on a fast tier shows the client's RangeError, nothing sent
 //   keyboard  the form is filled and submitted with Tab/Enter; focus is visible; controls labelled
@@ -48,6 +50,7 @@ async function main() {
   await scenario('failure: a failed task says what happened and what to do', showsAFailure);
   await scenario('retries: failed polls show as retried in the timeline', showsRetries);
   await scenario('reload: a task being watched comes back and completes', resumesAfterReload);
+  await scenario('tabs: a second tab follows the first one\'s poll, then takes over', sharesTheTabsPoll);
   await scenario('stop: no request for the task after Stop', stops);
   await scenario('invalid: the client\'s RangeError is shown, nothing is sent', showsArgumentErrors);
   await scenario('keyboard: fill and submit with Tab and Enter, focus visible', worksWithTheKeyboard);
@@ -214,6 +217,27 @@ async function resumesAfterReload(context) {
   const after = (await serverLog(server, id)).length;
   if (after !== before + 1) throw new Error(`a finished task made ${after - before} requests after a reload, expected 1`);
   await shot(page, 'demo-test-reload.png');
+}
+
+async function sharesTheTabsPoll(context) {
+  const first = await openDemo(context, server, '?interval=300');
+  const card = await generate(first, 'Two tabs, one poll [as:timed6]');
+  await card.locator('.task-id', { hasText: /^timed6-/ }).waitFor({ timeout: STEP_MS });
+  const id = await card.locator('.task-id').textContent();
+  await expectText(card.locator('.badge'), /^processing$/, STEP_MS);
+  // The second tab lists the remembered task and waits on it: the first tab's poll serves both.
+  const second = await openDemo(context, server, '?interval=300');
+  const follower = second.locator(`#tasks > li[data-task-id="${id}"]`);
+  await expectText(follower.locator('.prompt'), /Two tabs, one poll/, STEP_MS);
+  await expectText(follower.locator('.polls'), /seen by another tab/, STEP_MS);
+  await second.waitForTimeout(900);
+  await expectText(follower.locator('.timeline .count'), /^\(0\)$/);
+  // The first tab closes: the second polls from then on and sees the task complete.
+  await first.close();
+  await follower.locator('.badge', { hasText: /^completed$/ }).waitFor({ timeout: STEP_MS });
+  const requests = Number(/\d+/.exec(await follower.locator('.timeline .count').textContent())[0]);
+  if (requests < 1) throw new Error('the second tab never polled after the first one closed');
+  await shot(second, 'demo-test-tabs.png');
 }
 
 async function stops(context) {
