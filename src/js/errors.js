@@ -80,12 +80,16 @@ export class InvalidResponseError extends EvoLinkError {
  * `fetch` threw, and the id of the task it is about (`taskId`).
  */
 export function fromRecord(r, task, cause) {
-  const error = errorOf(r, task, cause);
-  // Set only when known, so that `'taskId' in error` says whether the error is about a task.
-  for (const key of ['taskId', 'retryAfterMs', 'requestId']) {
-    if (r[key] !== undefined) error[key] = r[key];
+  try {
+    const error = errorOf(r, task, cause);
+    // Set only when known, so that `'taskId' in error` says whether the error is about a task.
+    for (const key of ['taskId', 'retryAfterMs', 'requestId']) {
+      if (r[key] !== undefined) error[key] = r[key];
+    }
+    return error;
+  } catch (e) {
+    return new TypeError('evolink-tasks could not build its error', { cause: e }); // never thrown through the wasm
   }
-  return error;
 }
 
 function errorOf(r, task, cause) {
@@ -110,4 +114,145 @@ function errorOf(r, task, cause) {
 /** The `[Symbol.asyncIterator]` method of `watchTask`'s iterator. */
 export function returnThis() {
   return this;
+}
+
+// ---- Reading what comes from outside ----
+// Every value a caller, a server or a `fetch` (or a double of it) hands the wasm is read through
+// these helpers. None of them throws: an exception thrown through the wasm skips Rust's clean-up
+// (about 45 of them left the instance trapping), and one caught by wasm-bindgen's `catch` costs
+// an externref slot it never frees. What threw comes back as THROWN, and `thrown()` gives it.
+
+/** What a helper returns when what it ran threw; `thrown()` gives the thrown value. */
+export const THROWN = Symbol('thrown');
+let lastThrown;
+
+function caught(e) {
+  lastThrown = e;
+  return THROWN;
+}
+
+/** What the last helper that returned THROWN caught (once). */
+export function thrown() {
+  const e = lastThrown;
+  lastThrown = undefined;
+  return e;
+}
+
+/** `target[key]`: a getter or a Proxy trap runs here. */
+export function read(target, key) {
+  try {
+    return target[key];
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/** `target[key](arg)`: a method of a Response, a reader, a stream or a Headers (or a double). */
+export function invoke(target, key, arg) {
+  try {
+    return target[key](arg);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/** `f(a, b)`, unbound: `fetch`, `onProgress`, `onCreated`. */
+export function call(f, a, b) {
+  try {
+    return f(a, b);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/**
+ * A promise of this realm that settles as `value` would: a thenable's `then`, an own `then` of a
+ * promise or a getter of either runs inside the promise machinery, where a throw rejects.
+ */
+export function promiseOf(value) {
+  return new Promise((resolve) => resolve(value));
+}
+
+/** `JSON.parse(text)`. */
+export function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/** `JSON.stringify(value)`: getters and `toJSON` run here. */
+export function stringify(value) {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/**
+ * Creation parameters as the JSON body to send; a member JSON cannot carry (a function, a
+ * symbol) throws a `TypeError` naming it instead of vanishing from the body (`undefined` members
+ * are left out, as JSON does).
+ */
+export function stringifyParams(value) {
+  try {
+    return JSON.stringify(value, function (key, member) {
+      const type = typeof member;
+      if (type === 'function' || type === 'symbol') {
+        const where = Array.isArray(this) ? "an item of a list" : `"${key}"`;
+        throw new TypeError(`${where} is a ${type}, which JSON cannot carry`);
+      }
+      return member;
+    });
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/** `Object.keys(value)`: a Proxy's `ownKeys` trap runs here. */
+export function keys(value) {
+  try {
+    return Object.keys(value);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/** `Object.entries(value)`: getters run here. */
+export function entries(value) {
+  try {
+    return Object.entries(value);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/** `Array.isArray(value)`: throws for a revoked Proxy. */
+export function isArray(value) {
+  try {
+    return Array.isArray(value);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+// The brand check of typed arrays: their own internal slot, which neither a Proxy nor an own
+// property can fake (`undefined` for anything else).
+const typedArrayKind = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype),
+  Symbol.toStringTag,
+).get;
+
+/**
+ * A fresh copy of a body chunk when it is a `Uint8Array` (a Node `Buffer` too), `undefined` when
+ * it is anything else (a string, a Proxy of bytes); a detached buffer throws.
+ */
+export function bytes(chunk) {
+  try {
+    return typedArrayKind.call(chunk) === 'Uint8Array' ? new Uint8Array(chunk) : undefined;
+  } catch (e) {
+    return caught(e);
+  }
 }
