@@ -256,3 +256,59 @@ export function bytes(chunk) {
     return caught(e);
   }
 }
+
+// ---- `this` and `free` ----
+// wasm-bindgen's classes keep their Rust object's address in `this.__wbg_ptr` and trust it: a
+// method called on `Object.create(client)` or on `{ __wbg_ptr: 8 }` reads whatever memory that
+// names, and `Object.create(client).free()` frees the client under `client`. `guard` (run once
+// per class, at start) keeps each instance's address where only the glue's own writes reach it,
+// and lets a method run only on an instance the glue made and nobody freed.
+
+const addresses = new WeakMap(); // instance → its address, 0 once freed
+
+/** Guards the class whose prototype is `proto`; `name` is the class's name, for messages. */
+export function guard(proto, name) {
+  try {
+    if (Object.prototype.hasOwnProperty.call(proto, '__wbg_ptr')) return;
+    Object.defineProperty(proto, '__wbg_ptr', {
+      get() {
+        return addresses.get(this) ?? 0;
+      },
+      set(ptr) {
+        addresses.set(this, ptr);
+      },
+    });
+    const misuse = (self, key) => new TypeError(addresses.has(self)
+      ? `${name}.${key}: this ${name} was freed (free() or [Symbol.dispose])`
+      : `${name}.${key} was called on an object that is not a ${name}`);
+    const unguardedFree = proto.free;
+    const guardedFree = function free() {
+      if (addresses.get(this)) unguardedFree.call(this); // a second free, or not ours: nothing
+    };
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      const d = Object.getOwnPropertyDescriptor(proto, key);
+      if (key === 'constructor' || key === '__wbg_ptr' || key === '__destroy_into_raw') continue;
+      if (key === 'free') {
+        d.value = guardedFree;
+      } else if (d.get) {
+        const get = d.get;
+        d.get = function () {
+          if (!addresses.get(this)) throw misuse(this, key);
+          return get.call(this);
+        };
+      } else if (typeof d.value === 'function') {
+        const method = d.value;
+        const sync = key === 'watchTask';
+        d.value = { [key](...args) {
+          if (addresses.get(this)) return method.apply(this, args);
+          if (sync) throw misuse(this, key);
+          return Promise.reject(misuse(this, key));
+        } }[key];
+      }
+      Object.defineProperty(proto, key, d);
+    }
+    if (typeof Symbol.dispose === 'symbol') proto[Symbol.dispose] = guardedFree;
+  } catch {
+    // A frozen prototype: left as wasm-bindgen made it.
+  }
+}

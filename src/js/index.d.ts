@@ -257,6 +257,13 @@ export class EvoLinkClient {
      * The resolved base URL.
      */
     readonly baseUrl: string;
+    /**
+     * Frees the client's memory in the WebAssembly instance now, instead of when the client is
+     * garbage collected. Later calls reject with a `TypeError`; a second `free()` does nothing.
+     */
+    free(): void;
+    /** `free()`, for `using client = new EvoLinkClient(…)`. */
+    [Symbol.dispose](): void;
 }
 
 /**

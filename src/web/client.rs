@@ -458,6 +458,12 @@ fn reject(error: Error) -> JsValue {
 /// about 50,000 waits created in one loop (`tests/pkg/node-process.test.mjs` creates 100,000).
 type Returned = Result<Promise, JsValue>;
 
+thread_local! {
+    /// True once `EvoLinkClient`'s and `TaskWatch`'s prototypes are guarded (`sys::guard_class`).
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+    static WATCH_GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
 /// A client for EvoLink's task API.
 #[wasm_bindgen]
 pub struct EvoLinkClient {
@@ -472,6 +478,12 @@ impl EvoLinkClient {
         let shared = client_settings(&options)
             .and_then(Settings::build)
             .map_err(reject)?;
+        if !GUARDED.with(|g| g.replace(true)) {
+            let instance = JsValue::from(EvoLinkClient {
+                shared: shared.clone(),
+            });
+            sys::guard_class(instance, "EvoLinkClient");
+        }
         Ok(EvoLinkClient { shared })
     }
 
@@ -528,6 +540,18 @@ impl EvoLinkClient {
             key: Cell::new(None),
             closed: Cell::new(false),
         };
+        if !WATCH_GUARDED.with(|g| g.replace(true)) {
+            let instance = JsValue::from(TaskWatch {
+                shared: self.shared.clone(),
+                id: String::new(),
+                pacing: watch.pacing,
+                signal: None,
+                queue: Rc::default(),
+                key: Cell::new(None),
+                closed: Cell::new(true),
+            });
+            sys::guard_class(instance, "TaskWatch");
+        }
         let object = JsValue::from(watch);
         let method = sys::RETURN_THIS.with(JsValue::clone);
         Reflect::set(&object, &js_sys::Symbol::async_iterator(), &method)?;

@@ -33,6 +33,10 @@ extern "C" {
     #[wasm_bindgen(js_name = thrown)]
     fn take_thrown() -> JsValue;
 
+    /// Guards an exported class (its prototype, its name): see `guard` in the snippet.
+    #[wasm_bindgen(js_name = guard)]
+    fn js_guard(proto: &JsValue, name: &str);
+
     #[wasm_bindgen(js_name = read)]
     fn js_read(target: &JsValue, key: &str) -> JsValue;
     #[wasm_bindgen(js_name = invoke)]
@@ -65,6 +69,16 @@ fn caught(value: JsValue) -> Result<JsValue, JsValue> {
     } else {
         Ok(value)
     }
+}
+
+/// Makes the class of `instance` (a throwaway instance, freed here) accept method calls only on
+/// instances the glue made and nobody freed: a wrong `this` or a use after `free()` rejects with
+/// a `TypeError` instead of reading whatever memory `__wbg_ptr` names. Run before the first
+/// instance the glue keeps: its address is then recorded where only the glue's writes reach it.
+pub fn guard_class(instance: JsValue, name: &str) {
+    let proto = get(&get(&instance, "constructor"), "prototype");
+    let _ = invoke(&instance, "free", &JsValue::UNDEFINED);
+    js_guard(&proto, name);
 }
 
 /// A property of `target`, or `undefined` when it has none or reading it throws.
