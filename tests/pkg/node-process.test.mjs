@@ -277,3 +277,67 @@ test('60,000 concurrent waits in one process all complete and the process ends c
   assert.equal(completed, WAITS, 'waits resolved with their own task, completed');
   assert.equal(polls, 3 * WAITS, 'three polls per task');
 });
+
+// ---- Issue 18: one bad answer never costs the process ----
+
+/** Module text that makes the wasm instance's exports `globalThis.wasm` (for its externref
+ * table and memory), then imports the package. */
+const capture = `
+  const Instance = WebAssembly.Instance;
+  WebAssembly.Instance = function (module, imports) {
+    const instance = new Instance(module, imports);
+    globalThis.wasm = instance.exports;
+    return instance;
+  };
+  const { EvoLinkClient, parseTaskCallback } = await import('evolink-tasks');
+`;
+
+test('answers that are not JSON, look-alikes and throwing getters leave nothing behind in the instance', async () => {
+  // Each throw caught by wasm-bindgen's `catch` cost an externref slot it never freed: 30,000
+  // getTask calls against a CDN page grew the table by 57,344 slots and the wasm memory by
+  // 640 KiB; 300,000 parseTaskCallback('{bad') took 78 MiB.
+  const child = await runModule(`${capture}
+    const boom = () => { throw new Error('boom'); };
+    const answers = [() => new Response('<html>cdn</html>'), () => Object.create(Response.prototype),
+      () => Object.defineProperty(new Response('{}'), 'status', { get: boom })];
+    const clients = answers.map((answer) => new EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', maxRetries: 0, fetch: async () => answer() }));
+    const getter = { get signal() { return boom(); } };
+    const run = async (n) => {
+      for (let i = 0; i < n; i++) {
+        for (const client of clients) await client.getTask('task-1').catch(() => {});
+        await parseTaskCallback('{bad').catch(() => {});
+        await clients[0].getTask('task-1', getter).catch(() => {});
+      }
+    };
+    await run(1_000); // warm-up
+    const table = wasm.__wbindgen_externrefs.length;
+    const memory = wasm.memory.buffer.byteLength;
+    await run(10_000);
+    console.log(JSON.stringify({ table: wasm.__wbindgen_externrefs.length - table, memory: wasm.memory.buffer.byteLength - memory }));
+  `, 120_000);
+  assert.equal(child.status, 0, `exit status ${child.status}; stderr: ${child.stderr.slice(0, 800)}`);
+  const grown = JSON.parse(child.stdout);
+  assert.ok(grown.table <= 128, `the externref table grew by ${grown.table} slots over 50,000 failed calls`);
+  assert.ok(grown.memory <= 64 * 1024, `the wasm memory grew by ${grown.memory} bytes over 50,000 failed calls`);
+});
+
+test('a pending watchTask().next() settles after the client and the iterator are garbage collected', async () => {
+  // The wait's timer holds its client weakly: once the client and the iterator were collected,
+  // the wait was dropped and next() never settled (a pending waitForTask did complete).
+  const child = await run(process.execPath, ['--expose-gc', '--input-type=module', '-e', `
+    import { EvoLinkClient } from 'evolink-tasks';
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    let polls = 0;
+    const fetch = async () => new Response(JSON.stringify({ id: 'task-1', status: polls++ ? 'completed' : 'pending' }));
+    let second;
+    await (async () => {
+      const watch = new EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', fetch }).watchTask('task-1', { intervalMs: 300 });
+      await watch.next();
+      second = watch.next(); // sleeps 300 ms before its poll
+    })();
+    for (let i = 0; i < 5; i++) { gc(); await sleep(10); }
+    console.log(JSON.stringify(await Promise.race([second, sleep(3_000).then(() => 'still pending')])));
+  `], {}, 20_000);
+  assert.equal(child.status, 0, `exit status ${child.status}; stderr: ${child.stderr.slice(0, 800)}`);
+  assert.deepEqual(JSON.parse(child.stdout), { done: false, value: { id: 'task-1', status: 'completed' } });
+});
