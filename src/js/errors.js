@@ -265,6 +265,96 @@ export function bytes(chunk) {
 // and lets a method run only on an instance the glue made and nobody freed.
 
 const addresses = new WeakMap(); // instance → its address, 0 once freed
+const generations = new WeakMap(); // instance → the instance generation it was made in
+
+// ---- A trap never becomes a hang ----
+// If the instance traps anyway (a future bug: a panic, reported by Rust's panic hook before the
+// trap, or a WebAssembly.RuntimeError seen here), every pending call rejects with an error naming
+// the cause, and so does every later call on a client made before it. A panic also schedules a
+// fresh instance (wasm-bindgen's reinit): clients made after it work.
+
+let generation = 0; // bumped by each trap: instances made before are dead
+let trapError; // what calls on a dead instance reject with
+let expectingRuntimeError = false; // a panic was reported: the RuntimeError that follows is the same trap
+const pending = new Set(); // the reject functions of the calls in flight
+
+let reinit; // schedules a fresh instance for the next call (wasm-bindgen's reinit)
+
+/** Keeps the instance's function that schedules a fresh instance, for a trap seen here. */
+export function reinitWith(f) {
+  reinit = f;
+}
+
+/** The instance trapped: `cause` is the panic's message, or the RuntimeError. */
+export function trapped(cause) {
+  try {
+    const panic = typeof cause === 'string';
+    if (!panic && expectingRuntimeError) {
+      expectingRuntimeError = false;
+      return;
+    }
+    expectingRuntimeError = panic;
+    const why = panic ? cause : String(cause && cause.message);
+    trapError = new EvoLinkError(
+      `evolink-tasks failed inside its WebAssembly instance (${why}): every pending call was rejected; make a new client`,
+      'internal_error',
+      panic ? undefined : { cause },
+    );
+    generation++;
+    if (!panic && typeof reinit === 'function') {
+      try {
+        reinit(); // a panic has scheduled it already
+      } catch {
+        // The instance cannot even do that: later calls run on it as it is.
+      }
+    }
+    const rejects = [...pending];
+    pending.clear();
+    for (const reject of rejects) reject(trapError);
+  } catch {
+    // Nothing may throw into the instance.
+  }
+}
+
+/** `promise`, rejected with the trap's error if the instance traps first. */
+function tracked(promise) {
+  return new Promise((resolve, reject) => {
+    pending.add(reject);
+    promise.then(
+      (value) => (pending.delete(reject), resolve(value)),
+      (error) => (pending.delete(reject), reject(error)),
+    );
+  });
+}
+
+/** The file this module runs from, to tell the instance's traps from other errors. */
+const ownFile = (() => {
+  try {
+    const frame = new Error().stack.split('\n').find((line) => /:\d+:\d+\)?$/.test(line));
+    return /(?:\(|at |@)([^()\s@]+?):\d+:\d+\)?$/.exec(frame)[1];
+  } catch {
+    return undefined;
+  }
+})();
+
+/** An uncaught error: a RuntimeError out of the glue is the instance trapping. */
+function onUncaught(error) {
+  if (error instanceof WebAssembly.RuntimeError && ownFile && String(error.stack).includes(ownFile)) trapped(error);
+}
+
+let watching = false;
+/** Watches uncaught errors, without changing what the runtime does with them. */
+function watchTraps() {
+  if (watching) return;
+  watching = true;
+  try {
+    const process = globalThis.process;
+    if (process && typeof process.on === 'function') process.on('uncaughtExceptionMonitor', onUncaught);
+    else if (typeof globalThis.addEventListener === 'function') globalThis.addEventListener('error', (event) => onUncaught(event.error));
+  } catch {
+    // No way to watch: a trap in a timer leaves pending calls as they are.
+  }
+}
 
 /** Guards the class whose prototype is `proto`; `name` is the class's name, for messages. */
 export function guard(proto, name) {
@@ -276,14 +366,20 @@ export function guard(proto, name) {
       },
       set(ptr) {
         addresses.set(this, ptr);
+        if (!generations.has(this)) generations.set(this, generation);
       },
     });
-    const misuse = (self, key) => new TypeError(addresses.has(self)
-      ? `${name}.${key}: this ${name} was freed (free() or [Symbol.dispose])`
-      : `${name}.${key} was called on an object that is not a ${name}`);
+    watchTraps();
+    const alive = (self) => addresses.get(self) && generations.get(self) === generation;
+    const misuse = (self, key) => {
+      if (generations.has(self) && generations.get(self) !== generation) return trapError;
+      return new TypeError(addresses.has(self)
+        ? `${name}.${key}: this ${name} was freed (free() or [Symbol.dispose])`
+        : `${name}.${key} was called on an object that is not a ${name}`);
+    };
     const unguardedFree = proto.free;
     const guardedFree = function free() {
-      if (addresses.get(this)) unguardedFree.call(this); // a second free, or not ours: nothing
+      if (alive(this)) unguardedFree.call(this); // a second free, not ours, or dead: nothing
     };
     for (const key of Object.getOwnPropertyNames(proto)) {
       const d = Object.getOwnPropertyDescriptor(proto, key);
@@ -293,16 +389,27 @@ export function guard(proto, name) {
       } else if (d.get) {
         const get = d.get;
         d.get = function () {
-          if (!addresses.get(this)) throw misuse(this, key);
+          if (!alive(this)) throw misuse(this, key);
           return get.call(this);
         };
       } else if (typeof d.value === 'function') {
         const method = d.value;
         const sync = key === 'watchTask';
         d.value = { [key](...args) {
-          if (addresses.get(this)) return method.apply(this, args);
-          if (sync) throw misuse(this, key);
-          return Promise.reject(misuse(this, key));
+          if (!alive(this)) {
+            if (sync) throw misuse(this, key);
+            return Promise.reject(misuse(this, key));
+          }
+          let result;
+          try {
+            result = method.apply(this, args);
+          } catch (e) {
+            if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+            trapped(e);
+            if (sync) throw trapError;
+            return Promise.reject(trapError);
+          }
+          return sync ? result : tracked(result);
         } }[key];
       }
       Object.defineProperty(proto, key, d);

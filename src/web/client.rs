@@ -483,6 +483,7 @@ impl EvoLinkClient {
                 shared: shared.clone(),
             });
             sys::guard_class(instance, "EvoLinkClient");
+            sys::reject_all_on_panic();
         }
         Ok(EvoLinkClient { shared })
     }
@@ -496,11 +497,15 @@ impl EvoLinkClient {
     /// Fetches a task once: `GET /v1/tasks/{id}`.
     #[wasm_bindgen(js_name = getTask)]
     pub fn get_task(&self, id: JsValue, options: JsValue) -> Returned {
+        #[cfg(feature = "trap-test")]
+        trap_test::now(&id);
         Ok({
             let shared = self.shared.clone();
             promise(async move {
                 let signal = call_options(&options, "getTask options").map_err(reject)?;
                 let id = task_id(&id).map_err(reject)?;
+                #[cfg(feature = "trap-test")]
+                trap_test::later(&id);
                 settle(under(&shared, signal.as_ref(), fetch_once(&shared, id)).await)
             })
         })
@@ -827,4 +832,25 @@ pub fn plan_poll(task: JsValue, state: JsValue, options: JsValue) -> Result<JsVa
     let state = serde_wasm_bindgen::to_value(&forecast).map_err(JsValue::from)?;
     Reflect::set(&result, &"state".into(), &state)?;
     Ok(result.into())
+}
+
+/// Traps provoked on purpose, in a test build only (`--features trap-test`, see
+/// `tests/pkg/trap.run.sh`): `getTask('trap-unreachable')` traps at once (no panic hook runs),
+/// `getTask('trap-panic')` panics inside its future, from a microtask.
+#[cfg(feature = "trap-test")]
+mod trap_test {
+    use wasm_bindgen::JsValue;
+
+    pub fn now(id: &JsValue) {
+        if id.as_string().as_deref() == Some("trap-unreachable") {
+            core::arch::wasm32::unreachable();
+        }
+    }
+
+    #[allow(clippy::panic)]
+    pub fn later(id: &str) {
+        if id == "trap-panic" {
+            panic!("a panic provoked on purpose (trap-test)");
+        }
+    }
 }

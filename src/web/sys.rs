@@ -37,6 +37,13 @@ extern "C" {
     #[wasm_bindgen(js_name = guard)]
     fn js_guard(proto: &JsValue, name: &str);
 
+    /// The instance is about to trap: rejects every pending call (see the snippet).
+    #[wasm_bindgen(js_name = trapped)]
+    fn js_trapped(cause: &str);
+    /// Gives the snippet the function that schedules a fresh instance.
+    #[wasm_bindgen(js_name = reinitWith)]
+    fn js_reinit_with(f: &JsValue);
+
     #[wasm_bindgen(js_name = read)]
     fn js_read(target: &JsValue, key: &str) -> JsValue;
     #[wasm_bindgen(js_name = invoke)]
@@ -79,6 +86,24 @@ pub fn guard_class(instance: JsValue, name: &str) {
     let proto = get(&get(&instance, "constructor"), "prototype");
     let _ = invoke(&instance, "free", &JsValue::UNDEFINED);
     js_guard(&proto, name);
+}
+
+/// Makes a panic (a bug: with `panic = "abort"` the instance traps right after the hook) reject
+/// every pending call of the JavaScript API with an error naming it, instead of leaving them
+/// pending forever, and gives the next call a fresh instance (wasm-bindgen's reinit). Installed
+/// by the JavaScript API only: a Rust app keeps its own panic hook.
+pub fn reject_all_on_panic() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload.downcast_ref::<&str>().copied();
+        let message = message.or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+        js_trapped(message.unwrap_or("a panic"));
+        wasm_bindgen::handler::schedule_reinit();
+    }));
+    // For a trap the snippet sees (a RuntimeError without a panic): lives as long as the instance.
+    let reinit = Closure::<dyn FnMut()>::new(wasm_bindgen::handler::schedule_reinit);
+    js_reinit_with(reinit.as_ref());
+    reinit.forget();
 }
 
 /// A property of `target`, or `undefined` when it has none or reading it throws.

@@ -359,6 +359,7 @@ const CANNOT_THROW = {
   __wbindgen_debug_string: 'Debug formatting of a JsValue: no shipped path formats one',
   __wbindgen_throw: "wasm-bindgen's own errors (a null or borrowed `this`), which the classes' guard keeps callers from",
   __wbindgen_in: 'serde-wasm-bindgen, on values JSON.parse made',
+  __wbindgen_reinit: 'sets a flag of the glue (a fresh instance for the next call)',
   Error: 'Error(message)', Number: 'serde-wasm-bindgen, on values JSON.parse made', isSafeInteger: 'never coerces', is: 'Object.is',
   random: 'Math.random()', asyncIterator: 'Symbol.asyncIterator', iterator: 'Symbol.iterator', queueMicrotask: 'queueMicrotask',
   reject: 'Promise.reject()', new: 'new Array(), new TypeError(message), new Uint8Array(our copy)',
@@ -379,7 +380,7 @@ const CANNOT_THROW = {
   resolve: 'Promise.resolve() of a value of ours (a watch step, the futures queue)',
   next: 'serde-wasm-bindgen iterating values JSON.parse made',
   // The snippet's helpers that do not need a try.
-  returnThis: 'return this', thrown: 'reads a variable', promiseOf: 'new Promise(resolve => resolve(value)): resolve never throws',
+  returnThis: 'return this', thrown: 'reads a variable', reinitWith: 'stores a function', promiseOf: 'new Promise(resolve => resolve(value)): resolve never throws',
 };
 
 test('no import of the wasm can throw through it uncaught', async () => {
