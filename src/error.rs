@@ -131,6 +131,29 @@ impl Error {
     }
 }
 
+/// What replaces a secret (the API key) in text copied into an error.
+pub const REDACTED: &str = "[redacted]";
+
+/// Secrets shorter than this are not searched for: replacing every `a` of an answer would
+/// wreck it, and no API key is that short.
+pub const MIN_REDACTED_LEN: usize = 8;
+
+/// `text` with every occurrence of `secret` replaced by [`REDACTED`], as it is and as JSON
+/// escapes it (`\"`, `\\`, `\/`): text from a server or from `fetch` (a body, a status text, a
+/// header, an exception's message) may echo the key, and errors go to logs.
+pub fn redact(text: &mut String, secret: &str) {
+    if secret.len() < MIN_REDACTED_LEN {
+        return;
+    }
+    let escaped = secret.replace('\\', "\\\\").replace('"', "\\\"");
+    let slashed = escaped.replace('/', "\\/");
+    for form in [secret, &escaped, &slashed] {
+        if text.contains(form) {
+            *text = text.replace(form, REDACTED);
+        }
+    }
+}
+
 /// An error as it crosses to JavaScript: the class to throw (`name`: `ApiError`, …,
 /// `TypeError`, `RangeError`) and its fields. The JavaScript edge adds what Rust does not hold:
 /// the task object (`task`) and what `fetch` threw (`cause`).
@@ -253,6 +276,21 @@ mod tests {
         );
         let r = Error::Argument(ArgumentKind::Range, "x".into()).record();
         assert_eq!((r.name, r.status), ("RangeError", None));
+    }
+
+    #[test]
+    fn secrets_are_redacted_as_they_are_and_as_json_escapes_them() {
+        let key = "sk-a/b\"c\\d-123";
+        let mut text = format!(
+            "{key} and {} and {}",
+            serde_json::to_string(key).expect("json"),
+            r#"sk-a\/b\"c\\d-123"#
+        );
+        redact(&mut text, key);
+        assert_eq!(text, "[redacted] and \"[redacted]\" and [redacted]");
+        let mut short = "status".to_owned();
+        redact(&mut short, "s");
+        assert_eq!(short, "status", "short secrets are not searched for");
     }
 
     #[test]

@@ -75,6 +75,22 @@ pub fn not_a_task(what: &str, why: crate::task::NotATask) -> Error {
     Error::InvalidResponse(format!("The {what} is not a task: {}", why.describe()))
 }
 
+/// Checks that an answer to `GET /v1/tasks/{asked}` is about that task: behind a misrouted or
+/// caching proxy, an answer about another task would hand one user another's results.
+pub fn check_id(task: &Task, asked: &str) -> Result<(), Error> {
+    if task.id == asked {
+        return Ok(());
+    }
+    Err(Error::InvalidResponse(
+        "The answer is about another task than the one asked for".to_owned(),
+    ))
+}
+
+/// Strips a leading UTF-8 byte order mark, as `Response.text()` and `TextDecoder` do.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{FEFF}').unwrap_or(text)
+}
+
 /// The members of an error body the client reads.
 #[derive(Default, Deserialize)]
 #[serde(default)]
@@ -183,7 +199,7 @@ pub fn parse_text(text: &str) -> Body<serde_json::Value> {
     if text.len() > MAX_BODY_BYTES {
         return Body::TooLarge;
     }
-    match serde_json::from_str(text) {
+    match serde_json::from_str(without_bom(text)) {
         Ok(value) => Body::Parsed(value),
         Err(e) => Body::NotJson(e.to_string()),
     }
@@ -290,6 +306,35 @@ mod tests {
             "x".repeat(MAX_BODY_BYTES)
         );
         assert_eq!(read_task(answer(200, &big)), Err(body_too_large()));
+    }
+
+    #[test]
+    fn an_answer_must_be_about_the_task_asked_for() {
+        let task = read_task(answer(200, r#"{"id":"t1","status":"completed"}"#)).expect("task");
+        assert_eq!(check_id(&task, "t1"), Ok(()));
+        for asked in ["t2", "t1 ", "T1", ""] {
+            let e = check_id(&task, asked).expect_err(asked);
+            assert_eq!(e.code(), "invalid_response", "{asked}");
+        }
+        let anonymous = read_task(answer(200, r#"{"status":"completed"}"#)).expect("task");
+        assert!(
+            check_id(&anonymous, "t1").is_err(),
+            "an answer without an id"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_json() {
+        let task = read_task(answer(
+            200,
+            "\u{FEFF}{\"id\":\"t1\",\"status\":\"pending\"}",
+        ));
+        assert_eq!(task.map(|t| t.id), Ok("t1".to_owned()));
+        assert_eq!(
+            without_bom("\u{FEFF}\u{FEFF}x"),
+            "\u{FEFF}x",
+            "one mark only"
+        );
     }
 
     #[test]

@@ -49,6 +49,54 @@ fn describe_char(c: char) -> String {
     }
 }
 
+/// True for what `fetch` sends as a header value as it is: tabs, spaces and the characters
+/// U+0021 to U+00FF but DEL (no line break, NUL or other control character, which `fetch`
+/// refuses, quoting the header in its error; nothing beyond U+00FF, which a header cannot carry).
+fn is_header_value(value: &str) -> bool {
+    value
+        .chars()
+        .all(|c| c == '\t' || (' '..='\u{FF}').contains(&c) && c != '\u{7F}')
+}
+
+/// True for an HTTP token: a header name.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Checks an API key before it becomes the `Authorization` header. The message never shows it.
+pub fn api_key(key: &str) -> Result<(), Error> {
+    if is_header_value(key) {
+        return Ok(());
+    }
+    Err(type_error(
+        "apiKey contains a character a header cannot carry (a line break, NUL or another \
+         control character, or one beyond U+00FF)"
+            .to_owned(),
+    ))
+}
+
+/// Checks an extra request header. The message names the header, never its value.
+pub fn header(name: &str, value: &str) -> Result<(), Error> {
+    if !is_token(name) {
+        return Err(type_error(
+            "a header name must be letters, digits and !#$%&'*+-.^_`|~ only".to_owned(),
+        ));
+    }
+    if is_header_value(value) {
+        return Ok(());
+    }
+    let mut m = String::from("header \"");
+    m.push_str(name);
+    m.push_str(
+        "\" has a value a header cannot carry (a line break, NUL or another control \
+         character, or one beyond U+00FF)",
+    );
+    Err(type_error(m))
+}
+
 /// True for host names that reach this machine: `localhost` (and its subdomains), 127.0.0.0/8
 /// and `[::1]`.
 pub fn is_loopback_host(host: &str) -> bool {
@@ -138,6 +186,27 @@ mod tests {
         assert!(message(task_id("a\u{0}")).contains("U+0000"));
         for bad in ["a?b", "a#b", "a%2F", "é", "a\\b", "../x"] {
             assert!(task_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys_and_headers_must_be_header_values() {
+        assert_eq!(api_key("sk-test-SECRET-7f3a9c"), Ok(()));
+        for bad in [
+            "sk-1\r\nx-evil: 1",
+            "sk\n",
+            "sk\u{0}",
+            "sk\u{7F}",
+            "sk-\u{FFFD}",
+            "sk-é\u{100}",
+        ] {
+            let m = message(api_key(bad));
+            assert!(m.contains("apiKey") && !m.contains("sk"), "{m}");
+        }
+        assert_eq!(header("x-trace", "a b\tc é"), Ok(()));
+        assert!(message(header("x-a", "1\r\n2")).contains("\"x-a\""));
+        for name in ["", "x a", "x\r\ny", "x:y", "é"] {
+            assert!(header(name, "v").is_err(), "{name:?}");
         }
     }
 

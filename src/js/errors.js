@@ -80,12 +80,16 @@ export class InvalidResponseError extends EvoLinkError {
  * `fetch` threw, and the id of the task it is about (`taskId`).
  */
 export function fromRecord(r, task, cause) {
-  const error = errorOf(r, task, cause);
-  // Set only when known, so that `'taskId' in error` says whether the error is about a task.
-  for (const key of ['taskId', 'retryAfterMs', 'requestId']) {
-    if (r[key] !== undefined) error[key] = r[key];
+  try {
+    const error = errorOf(r, task, cause);
+    // Set only when known, so that `'taskId' in error` says whether the error is about a task.
+    for (const key of ['taskId', 'retryAfterMs', 'requestId']) {
+      if (r[key] !== undefined) error[key] = r[key];
+    }
+    return error;
+  } catch (e) {
+    return new TypeError('evolink-tasks could not build its error', { cause: e }); // never thrown through the wasm
   }
-  return error;
 }
 
 function errorOf(r, task, cause) {
@@ -110,4 +114,308 @@ function errorOf(r, task, cause) {
 /** The `[Symbol.asyncIterator]` method of `watchTask`'s iterator. */
 export function returnThis() {
   return this;
+}
+
+// ---- Reading what comes from outside ----
+// Every value a caller, a server or a `fetch` (or a double of it) hands the wasm is read through
+// these helpers. None of them throws: an exception thrown through the wasm skips Rust's clean-up
+// (about 45 of them left the instance trapping), and one caught by wasm-bindgen's `catch` costs
+// an externref slot it never frees. What threw comes back as THROWN, and `thrown()` gives it.
+
+/** What a helper returns when what it ran threw; `thrown()` gives the thrown value. */
+export const THROWN = Symbol('thrown');
+let lastThrown;
+
+function caught(e) {
+  lastThrown = e;
+  return THROWN;
+}
+
+/** What the last helper that returned THROWN caught (once). */
+export function thrown() {
+  const e = lastThrown;
+  lastThrown = undefined;
+  return e;
+}
+
+/** `target[key]`: a getter or a Proxy trap runs here. */
+export function read(target, key) {
+  try {
+    return target[key];
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/** `target[key](arg)`: a method of a Response, a reader, a stream or a Headers (or a double). */
+export function invoke(target, key, arg) {
+  try {
+    return target[key](arg);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/** `f(a, b)`, unbound: `fetch`, `onProgress`, `onCreated`. */
+export function call(f, a, b) {
+  try {
+    return f(a, b);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/**
+ * A promise of this realm that settles as `value` would: a thenable's `then`, an own `then` of a
+ * promise or a getter of either runs inside the promise machinery, where a throw rejects.
+ */
+export function promiseOf(value) {
+  return new Promise((resolve) => resolve(value));
+}
+
+/** `JSON.parse(text)`. */
+export function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/** `JSON.stringify(value)`: getters and `toJSON` run here. */
+export function stringify(value) {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/**
+ * Creation parameters as the JSON body to send; a member JSON cannot carry (a function, a
+ * symbol) throws a `TypeError` naming it instead of vanishing from the body (`undefined` members
+ * are left out, as JSON does).
+ */
+export function stringifyParams(value) {
+  try {
+    return JSON.stringify(value, function (key, member) {
+      const type = typeof member;
+      if (type === 'function' || type === 'symbol') {
+        const where = Array.isArray(this) ? "an item of a list" : `"${key}"`;
+        throw new TypeError(`${where} is a ${type}, which JSON cannot carry`);
+      }
+      return member;
+    });
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/** `Object.keys(value)`: a Proxy's `ownKeys` trap runs here. */
+export function keys(value) {
+  try {
+    return Object.keys(value);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/** `Object.entries(value)`: getters run here. */
+export function entries(value) {
+  try {
+    return Object.entries(value);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+/** `Array.isArray(value)`: throws for a revoked Proxy. */
+export function isArray(value) {
+  try {
+    return Array.isArray(value);
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+// The brand check of typed arrays: their own internal slot, which neither a Proxy nor an own
+// property can fake (`undefined` for anything else).
+const typedArrayKind = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype),
+  Symbol.toStringTag,
+).get;
+
+/**
+ * A fresh copy of a body chunk when it is a `Uint8Array` (a Node `Buffer` too), `undefined` when
+ * it is anything else (a string, a Proxy of bytes); a detached buffer throws.
+ */
+export function bytes(chunk) {
+  try {
+    return typedArrayKind.call(chunk) === 'Uint8Array' ? new Uint8Array(chunk) : undefined;
+  } catch (e) {
+    return caught(e);
+  }
+}
+
+// ---- `this` and `free` ----
+// wasm-bindgen's classes keep their Rust object's address in `this.__wbg_ptr` and trust it: a
+// method called on `Object.create(client)` or on `{ __wbg_ptr: 8 }` reads whatever memory that
+// names, and `Object.create(client).free()` frees the client under `client`. `guard` (run once
+// per class, at start) keeps each instance's address where only the glue's own writes reach it,
+// and lets a method run only on an instance the glue made and nobody freed.
+
+const addresses = new WeakMap(); // instance → its address, 0 once freed
+const generations = new WeakMap(); // instance → the instance generation it was made in
+
+// ---- A trap never becomes a hang ----
+// If the instance traps anyway (a future bug: a panic, reported by Rust's panic hook before the
+// trap, or a WebAssembly.RuntimeError seen here), every pending call rejects with an error naming
+// the cause, and so does every later call on a client made before it. A panic also schedules a
+// fresh instance (wasm-bindgen's reinit): clients made after it work.
+
+let generation = 0; // bumped by each trap: instances made before are dead
+let trapError; // what calls on a dead instance reject with
+let expectingRuntimeError = false; // a panic was reported: the RuntimeError that follows is the same trap
+const pending = new Set(); // the reject functions of the calls in flight
+
+let reinit; // schedules a fresh instance for the next call (wasm-bindgen's reinit)
+
+/** Keeps the instance's function that schedules a fresh instance, for a trap seen here. */
+export function reinitWith(f) {
+  reinit = f;
+}
+
+/** The instance trapped: `cause` is the panic's message, or the RuntimeError. */
+export function trapped(cause) {
+  try {
+    const panic = typeof cause === 'string';
+    if (!panic && expectingRuntimeError) {
+      expectingRuntimeError = false;
+      return;
+    }
+    expectingRuntimeError = panic;
+    const why = panic ? cause : String(cause && cause.message);
+    trapError = new EvoLinkError(
+      `evolink-tasks failed inside its WebAssembly instance (${why}): every pending call was rejected; make a new client`,
+      'internal_error',
+      panic ? undefined : { cause },
+    );
+    generation++;
+    if (!panic && typeof reinit === 'function') {
+      try {
+        reinit(); // a panic has scheduled it already
+      } catch {
+        // The instance cannot even do that: later calls run on it as it is.
+      }
+    }
+    const rejects = [...pending];
+    pending.clear();
+    for (const reject of rejects) reject(trapError);
+  } catch {
+    // Nothing may throw into the instance.
+  }
+}
+
+/** `promise`, rejected with the trap's error if the instance traps first. */
+function tracked(promise) {
+  return new Promise((resolve, reject) => {
+    pending.add(reject);
+    promise.then(
+      (value) => (pending.delete(reject), resolve(value)),
+      (error) => (pending.delete(reject), reject(error)),
+    );
+  });
+}
+
+/** The file this module runs from, to tell the instance's traps from other errors. */
+const ownFile = (() => {
+  try {
+    const frame = new Error().stack.split('\n').find((line) => /:\d+:\d+\)?$/.test(line));
+    return /(?:\(|at |@)([^()\s@]+?):\d+:\d+\)?$/.exec(frame)[1];
+  } catch {
+    return undefined;
+  }
+})();
+
+/** An uncaught error: a RuntimeError out of the glue is the instance trapping. */
+function onUncaught(error) {
+  if (error instanceof WebAssembly.RuntimeError && ownFile && String(error.stack).includes(ownFile)) trapped(error);
+}
+
+let watching = false;
+/** Watches uncaught errors, without changing what the runtime does with them. */
+function watchTraps() {
+  if (watching) return;
+  watching = true;
+  try {
+    const process = globalThis.process;
+    if (process && typeof process.on === 'function') process.on('uncaughtExceptionMonitor', onUncaught);
+    else if (typeof globalThis.addEventListener === 'function') globalThis.addEventListener('error', (event) => onUncaught(event.error));
+  } catch {
+    // No way to watch: a trap in a timer leaves pending calls as they are.
+  }
+}
+
+/** Guards the class whose prototype is `proto`; `name` is the class's name, for messages. */
+export function guard(proto, name) {
+  try {
+    if (Object.prototype.hasOwnProperty.call(proto, '__wbg_ptr')) return;
+    Object.defineProperty(proto, '__wbg_ptr', {
+      get() {
+        return addresses.get(this) ?? 0;
+      },
+      set(ptr) {
+        addresses.set(this, ptr);
+        if (!generations.has(this)) generations.set(this, generation);
+      },
+    });
+    watchTraps();
+    const alive = (self) => addresses.get(self) && generations.get(self) === generation;
+    const misuse = (self, key) => {
+      if (generations.has(self) && generations.get(self) !== generation) return trapError;
+      return new TypeError(addresses.has(self)
+        ? `${name}.${key}: this ${name} was freed (free() or [Symbol.dispose])`
+        : `${name}.${key} was called on an object that is not a ${name}`);
+    };
+    const unguardedFree = proto.free;
+    const guardedFree = function free() {
+      if (alive(this)) unguardedFree.call(this); // a second free, not ours, or dead: nothing
+    };
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      const d = Object.getOwnPropertyDescriptor(proto, key);
+      if (key === 'constructor' || key === '__wbg_ptr' || key === '__destroy_into_raw') continue;
+      if (key === 'free') {
+        d.value = guardedFree;
+      } else if (d.get) {
+        const get = d.get;
+        d.get = function () {
+          if (!alive(this)) throw misuse(this, key);
+          return get.call(this);
+        };
+      } else if (typeof d.value === 'function') {
+        const method = d.value;
+        const sync = key === 'watchTask';
+        d.value = { [key](...args) {
+          if (!alive(this)) {
+            if (sync) throw misuse(this, key);
+            return Promise.reject(misuse(this, key));
+          }
+          let result;
+          try {
+            result = method.apply(this, args);
+          } catch (e) {
+            if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+            trapped(e);
+            if (sync) throw trapError;
+            return Promise.reject(trapError);
+          }
+          return sync ? result : tracked(result);
+        } }[key];
+      }
+      Object.defineProperty(proto, key, d);
+    }
+    if (typeof Symbol.dispose === 'symbol') proto[Symbol.dispose] = guardedFree;
+  } catch {
+    // A frozen prototype: left as wasm-bindgen made it.
+  }
 }

@@ -102,17 +102,22 @@ export interface WatchOptions extends RequestOptions {
 
 /** Options of `waitForTask`. */
 export interface WaitOptions extends WatchOptions {
-    /** Called with the first observation and on every change of status or progress. If it throws, the wait rejects with that. */
-    onProgress?: ((task: Task) => void) | undefined;
+    /**
+     * Called with the first observation and on every change of status or progress. If it throws,
+     * the wait rejects with that. An async one is awaited before the next poll, and its
+     * rejection rejects the wait.
+     */
+    onProgress?: ((task: Task) => void | PromiseLike<void>) | undefined;
 }
 
 /** Options of `generateVideo`, `generateImage` and `generateAudio`. */
 export interface GenerateOptions extends WaitOptions {
     /**
      * Called once with the created task, before the first poll: keep `task.id` (the task is
-     * billed) to resume with `waitForTask` if the wait fails.
+     * billed) to resume with `waitForTask` if the wait fails. An async one is awaited, and its
+     * rejection rejects the call.
      */
-    onCreated?: ((task: Task) => void) | undefined;
+    onCreated?: ((task: Task) => void | PromiseLike<void>) | undefined;
 }
 
 /** What `getCredits` resolves with: the API's answer as it is. */
@@ -257,6 +262,13 @@ export class EvoLinkClient {
      * The resolved base URL.
      */
     readonly baseUrl: string;
+    /**
+     * Frees the client's memory in the WebAssembly instance now, instead of when the client is
+     * garbage collected. Later calls reject with a `TypeError`; a second `free()` does nothing.
+     */
+    free(): void;
+    /** `free()`, for `using client = new EvoLinkClient(…)`. */
+    [Symbol.dispose](): void;
 }
 
 /**

@@ -10,10 +10,10 @@ use std::rc::Rc;
 use std::task::Poll;
 
 use gloo_timers::future::TimeoutFuture;
-use js_sys::{Function, Object, Promise, Reflect, JSON};
+use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{AbortSignal, Response};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
 
 use super::convert::{
     self, call_options, js_error, options, read_answer, task_id, type_error, wait_options, Pacing,
@@ -74,6 +74,12 @@ impl Settings {
             self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
             transport,
         )?;
+        if let Some(key) = &self.api_key {
+            validate::api_key(key)?;
+        }
+        for (name, value) in &self.headers {
+            validate::header(name, value)?;
+        }
         let fetch = self.fetch.or_else(sys::global_fetch).ok_or_else(|| {
             type_error("this runtime has no global fetch; pass one as the fetch option".to_owned())
         })?;
@@ -91,6 +97,14 @@ impl Settings {
         if let Some(key) = &self.api_key {
             put("authorization", &format!("Bearer {key}"));
         }
+        // What errors must never show: the key, or the caller's own `authorization` header.
+        let secret = self.api_key.clone().or_else(|| {
+            let mut auth = self
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case("authorization"));
+            auth.next().map(|(_, value)| value.trim().to_owned())
+        });
         let post_headers = Object::assign(&Object::new(), &headers);
         let _ = Reflect::set(
             &post_headers,
@@ -104,6 +118,7 @@ impl Settings {
             fetch,
             request_timeout_ms: self.request_timeout_ms.unwrap_or(30_000),
             max_retries: self.max_retries.unwrap_or(3).min(u32::MAX.into()) as u32,
+            secret,
         };
         let cap = self.max_concurrent_requests.unwrap_or(6).min(1 << 20) as usize;
         Ok(Shared::new(config, cap, sys::per_request_io()))
@@ -225,7 +240,7 @@ pub async fn under<T>(
 pub async fn fetch_once(shared: &Shared, id: String) -> Result<Observation, Failure> {
     let attempt = || async {
         match &*shared.get(id.clone()).await {
-            Ok(answer) => read_answer(answer)
+            Ok(answer) => read_answer(answer, Some(&id))
                 .map(|(task, value)| Observation { task, value })
                 .map_err(Failure::from),
             Err(failure) => Err(Failure::from(failure)),
@@ -324,13 +339,17 @@ pub fn create_body(kind: Kind, params: &JsValue) -> Result<String, Error> {
     if !params.is_object() || sys::is_array(params) || params.is_function() {
         return Err(create::not_an_object());
     }
-    let body = JSON::stringify(params)
-        .ok()
-        .and_then(|s| s.as_string())
+    let body = sys::stringify_params(params)
+        .map_err(|e| {
+            let mut m = String::from("create parameters cannot be sent as JSON: ");
+            m.push_str(&sys::describe(&e));
+            type_error(m)
+        })?
+        .as_string()
         .ok_or_else(|| type_error("create parameters must be JSON-serialisable".to_owned()))?;
     // What is checked is what is sent: the body as `JSON.parse` reads it back (`NaN` → `null`,
     // `undefined` members dropped, `toJSON` applied).
-    let sent = JSON::parse(&body)
+    let sent = sys::parse_json(&body)
         .map_err(|_| type_error("create parameters must be JSON-serialisable".to_owned()))?;
     let object = convert::object(&sent).ok_or_else(create::not_an_object)?;
     create::check_object(kind, object)?;
@@ -361,7 +380,7 @@ pub async fn create_task(
         };
         let outcome = shared.send(request).await;
         let (status, retry_after, unsent, failure) = match &*outcome {
-            Ok(answer) => match read_answer(answer) {
+            Ok(answer) => match read_answer(answer, None) {
                 Ok((task, value)) => return Ok(Observation { task, value }),
                 Err(error) => (
                     answer.status,
@@ -394,15 +413,14 @@ pub async fn read_callback(body: JsValue) -> Result<Observation, Failure> {
     let text = if let Some(text) = body.as_string() {
         Some(text)
     } else if sys::get(&body, "text").is_function() {
-        let response: &Response = body.unchecked_ref();
-        read_text(response, false).await.map_err(|thrown| {
+        read_text(&body).await.map_err(|thrown| {
             invalid(&format!(
                 "The callback body could not be read: {}",
                 sys::describe(&thrown)
             ))
         })?
     } else if body.is_object() {
-        let text = JSON::stringify(&body).ok().and_then(|s| s.as_string());
+        let text = sys::stringify(&body).ok().and_then(|s| s.as_string());
         Some(text.ok_or_else(|| invalid("The callback body is not JSON"))?)
     } else {
         return Err(
@@ -446,6 +464,12 @@ fn reject(error: Error) -> JsValue {
 /// about 50,000 waits created in one loop (`tests/pkg/node-process.test.mjs` creates 100,000).
 type Returned = Result<Promise, JsValue>;
 
+thread_local! {
+    /// True once `EvoLinkClient`'s and `TaskWatch`'s prototypes are guarded (`sys::guard_class`).
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+    static WATCH_GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
 /// A client for EvoLink's task API.
 #[wasm_bindgen]
 pub struct EvoLinkClient {
@@ -460,6 +484,13 @@ impl EvoLinkClient {
         let shared = client_settings(&options)
             .and_then(Settings::build)
             .map_err(reject)?;
+        if !GUARDED.with(|g| g.replace(true)) {
+            let instance = JsValue::from(EvoLinkClient {
+                shared: shared.clone(),
+            });
+            sys::guard_class(instance, "EvoLinkClient");
+            sys::reject_all_on_panic();
+        }
         Ok(EvoLinkClient { shared })
     }
 
@@ -472,11 +503,15 @@ impl EvoLinkClient {
     /// Fetches a task once: `GET /v1/tasks/{id}`.
     #[wasm_bindgen(js_name = getTask)]
     pub fn get_task(&self, id: JsValue, options: JsValue) -> Returned {
+        #[cfg(feature = "trap-test")]
+        trap_test::now(&id);
         Ok({
             let shared = self.shared.for_call();
             promise(async move {
                 let signal = call_options(&options, "getTask options").map_err(reject)?;
                 let id = task_id(&id).map_err(reject)?;
+                #[cfg(feature = "trap-test")]
+                trap_test::later(&id);
                 settle(under(&shared, signal.as_ref(), fetch_once(&shared, id)).await)
             })
         })
@@ -523,6 +558,18 @@ impl EvoLinkClient {
             key: Cell::new(None),
             closed: Cell::new(false),
         };
+        if !WATCH_GUARDED.with(|g| g.replace(true)) {
+            let instance = JsValue::from(TaskWatch {
+                shared: self.shared.clone(),
+                id: String::new(),
+                pacing: watch.pacing,
+                signal: None,
+                queue: Rc::default(),
+                key: Cell::new(None),
+                closed: Cell::new(true),
+            });
+            sys::guard_class(instance, "TaskWatch");
+        }
         let object = JsValue::from(watch);
         let method = sys::RETURN_THIS.with(JsValue::clone);
         Reflect::set(&object, &js_sys::Symbol::async_iterator(), &method)?;
@@ -610,13 +657,13 @@ impl EvoLinkClient {
             let signal = o.signal.as_ref();
             let created =
                 settle_err(under(&shared, signal, create_task(&shared, kind, body)).await)?;
-            let id = created.task.id.clone();
-            if validate::task_id(&id).is_err() {
-                let error = Error::InvalidResponse("The created task has no valid id".to_owned());
-                return Err(reject(error));
-            }
+            let id = created.task.id.clone(); // a valid id: `read_answer` checked it
             for callback in [&o.on_created, &o.on_progress].into_iter().flatten() {
-                callback.call1(&JsValue::UNDEFINED, &created.value)?;
+                // An async callback is awaited: its rejection rejects the call.
+                let returned = sys::call(callback, &created.value, &JsValue::UNDEFINED)?;
+                if returned.is_object() || returned.is_function() {
+                    JsFuture::from(sys::promise_of(&returned)).await?;
+                }
             }
             if let Some(signal) = signal.filter(|s| sys::aborted(s)) {
                 return Err(sys::abort_reason(signal));
@@ -721,7 +768,11 @@ impl TaskWatch {
                 self.key.set(key);
             }
         }
+        // The pending `next()` keeps the client alive, as a pending `waitForTask` does: once the
+        // client and the iterator are garbage, the wait still ends and settles it.
+        let shared = self.shared.clone();
         promise(async move {
+            let _client = shared;
             match poll_fn(|cx| request.poll_take(cx)).await {
                 Ok(Some(task)) => Ok(step_result(false, &task)),
                 Ok(None) => Ok(step_result(true, &JsValue::UNDEFINED)),
@@ -794,4 +845,25 @@ pub fn plan_poll(task: JsValue, state: JsValue, options: JsValue) -> Result<JsVa
     let state = serde_wasm_bindgen::to_value(&forecast).map_err(JsValue::from)?;
     Reflect::set(&result, &"state".into(), &state)?;
     Ok(result.into())
+}
+
+/// Traps provoked on purpose, in a test build only (`--features trap-test`, see
+/// `tests/pkg/trap.run.sh`): `getTask('trap-unreachable')` traps at once (no panic hook runs),
+/// `getTask('trap-panic')` panics inside its future, from a microtask.
+#[cfg(feature = "trap-test")]
+mod trap_test {
+    use wasm_bindgen::JsValue;
+
+    pub fn now(id: &JsValue) {
+        if id.as_string().as_deref() == Some("trap-unreachable") {
+            core::arch::wasm32::unreachable();
+        }
+    }
+
+    #[allow(clippy::panic)]
+    pub fn later(id: &str) {
+        if id == "trap-panic" {
+            panic!("a panic provoked on purpose (trap-test)");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! the core reads the fields it needs through serde-wasm-bindgen), and errors turned into the
 //! package's JavaScript classes.
 
-use js_sys::{Function, Object, JSON};
+use js_sys::{Function, Object};
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
@@ -318,7 +318,7 @@ pub fn parse(text: Option<&str>) -> Body<JsValue> {
     let Some(text) = text.filter(|t| t.len() <= MAX_BODY_BYTES) else {
         return Body::TooLarge;
     };
-    match JSON::parse(text) {
+    match sys::parse_json(response::without_bom(text)) {
         Ok(value) => Body::Parsed(value),
         Err(thrown) => Body::NotJson(describe(&thrown)),
     }
@@ -365,10 +365,18 @@ pub fn api_error(answer: &Answer) -> Error {
     )))
 }
 
-/// Reads an answer to a GET or a create: the task and the object as the API sent it.
-pub fn read_answer(answer: &Answer) -> Result<(Task, JsValue), Error> {
+/// Reads an answer to a GET of task `asked`, or to a create (`None`): the task and the object as
+/// the API sent it. A GET's answer must be about the task asked for; a create's must name a
+/// valid id.
+pub fn read_answer(answer: &Answer, asked: Option<&str>) -> Result<(Task, JsValue), Error> {
     if !(200..300).contains(&answer.status) {
         return Err(api_error(answer));
     }
-    task_of(parse(answer.body.as_deref()), "response")
+    let (task, value) = task_of(parse(answer.body.as_deref()), "response")?;
+    match asked {
+        Some(asked) => response::check_id(&task, asked)?,
+        None => crate::validate::task_id(&task.id)
+            .map_err(|_| Error::InvalidResponse("The created task has no valid id".to_owned()))?,
+    }
+    Ok((task, value))
 }

@@ -7,14 +7,13 @@
 
 use std::cell::Cell;
 
-use js_sys::{Function, Promise, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::Function;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AbortController, Headers, ReadableStream, ReadableStreamReadResult, RequestInit, Response,
-};
+use web_sys::{AbortController, RequestInit};
 
-use super::sys::{describe, get};
+use super::sys::{describe, get, invoke, promise_of};
+use crate::error::redact;
 use crate::response::MAX_BODY_BYTES;
 
 /// What a request is: sent as is by [`send`].
@@ -85,6 +84,31 @@ pub async fn send(
     request: &Request,
     controller: &AbortController,
     timed_out: &Cell<bool>,
+    secret: Option<&str>,
+) -> Outcome {
+    let mut outcome = send_unredacted(fetch, headers, request, controller, timed_out).await;
+    // Text a server or `fetch` sent may echo the key: it never reaches an error.
+    if let Some(secret) = secret {
+        match &mut outcome {
+            Ok(answer) => {
+                let texts = [Some(&mut answer.status_text), answer.retry_after.as_mut()];
+                let more = [answer.request_id.as_mut(), answer.body.as_mut()];
+                for text in texts.into_iter().chain(more).flatten() {
+                    redact(text, secret);
+                }
+            }
+            Err(failure) => redact(&mut failure.message, secret),
+        }
+    }
+    outcome
+}
+
+async fn send_unredacted(
+    fetch: &Function,
+    headers: &JsValue,
+    request: &Request,
+    controller: &AbortController,
+    timed_out: &Cell<bool>,
 ) -> Outcome {
     let mut guard = Abort(controller, true);
     let url = request.url.as_str();
@@ -106,7 +130,7 @@ pub async fn send(
         init.set_body(&JsValue::from_str(body));
     }
     init.set_signal(Some(&controller.signal()));
-    let sent = match fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), &init) {
+    let sent = match super::sys::call(fetch, &JsValue::from_str(url), &init) {
         Ok(sent) => sent,
         Err(thrown) => {
             return Err(Failure {
@@ -116,18 +140,13 @@ pub async fn send(
             })
         }
     };
-    let response = match JsFuture::from(Promise::resolve(&sent)).await {
+    let response = match JsFuture::from(promise_of(&sent)).await {
         Ok(response) => response,
         Err(thrown) => return Err(broke(thrown, "Could not reach")),
     };
-    // A plain Response is read through its typed getters; anything else fetch resolved with (a
-    // test double, a subclass) through property reads that catch what its getters throw.
-    let real = super::sys::is_plain_response(&response);
-    let status = if real {
-        f64::from(response.unchecked_ref::<Response>().status())
-    } else {
-        get(&response, "status").as_f64().unwrap_or(0.0)
-    };
+    // Whatever fetch resolved with (a Response, a subclass, a test double, a look-alike) is read
+    // through property reads that catch what its getters throw, and checked in Rust.
+    let status = get(&response, "status").as_f64().unwrap_or(0.0);
     if !(100.0..=599.0).contains(&status) {
         return Err(Failure {
             message: "fetch resolved with something that is not a Response".to_owned(),
@@ -135,27 +154,19 @@ pub async fn send(
             unsent: false,
         });
     }
-    let response: Response = response.unchecked_into();
-    // A Response-like object (a test double) is read through `get`, whose throws are caught;
-    // without `headers` it has none to read.
-    let headers: Option<Headers> = if real {
-        Some(response.headers())
-    } else {
-        Some(get(&response, "headers"))
-            .filter(JsValue::is_object)
-            .map(JsCast::unchecked_into)
+    let headers = get(&response, "headers");
+    let header = |name: &str| {
+        let headers = Some(&headers).filter(|h| h.is_object())?;
+        invoke(headers, "get", &JsValue::from_str(name))
+            .ok()?
+            .as_string()
     };
-    let header = |name: &str| headers.as_ref()?.get(name).ok().flatten();
     // `Retry-After` and the request id matter only to an error: a 2xx answer (every poll that
     // goes well) does not pay for reading them.
     let failed = !(200.0..300.0).contains(&status);
     let mut answer = Answer {
         status: status as u16,
-        status_text: if real {
-            response.status_text()
-        } else {
-            get(&response, "statusText").as_string().unwrap_or_default()
-        },
+        status_text: get(&response, "statusText").as_string().unwrap_or_default(),
         retry_after: failed.then(|| header("retry-after")).flatten(),
         request_id: failed
             .then(|| header("x-request-id").or_else(|| header("request-id")))
@@ -174,7 +185,7 @@ pub async fn send(
     let read = if whole {
         read_whole(&response).await
     } else {
-        read_text(&response, real).await
+        read_text(&response).await
     };
     match read {
         Ok(body) => answer.body = body,
@@ -203,10 +214,10 @@ pub fn out_of_time(request: &Request, cause: JsValue) -> Failure {
 
 /// Reads a body whole with `text()` (its length is known, or there is no stream to read): `None`
 /// when it is over the limit all the same.
-async fn read_whole(response: &Response) -> Result<Option<String>, JsValue> {
-    // `Promise.resolve`: a double's `text()` may return a string, or a thenable whose `then`
-    // throws.
-    let text = JsFuture::from(Promise::resolve(&response.text()?))
+async fn read_whole(response: &JsValue) -> Result<Option<String>, JsValue> {
+    // A double's `text()` may return a string, or a thenable whose `then` throws.
+    let text = invoke(response, "text", &JsValue::UNDEFINED)?;
+    let text = JsFuture::from(promise_of(&text))
         .await?
         .as_string()
         .unwrap_or_default();
@@ -214,28 +225,31 @@ async fn read_whole(response: &Response) -> Result<Option<String>, JsValue> {
 }
 
 /// Reads a body as text, giving up (and cancelling the stream) as soon as it passes 1 MiB:
-/// `None` when the body is too large.
-/// `real`: `response` is a plain `Response` of this realm, whose `body` getter cannot throw;
-/// anything else (a test double, a subclass, a callback's `Request`) is read through `get`.
-pub async fn read_text(response: &Response, real: bool) -> Result<Option<String>, JsValue> {
-    let stream = if real {
-        response.body()
-    } else {
-        get(response, "body").dyn_into::<ReadableStream>().ok()
-    };
-    let Some(stream) = stream else {
+/// `None` when the body is too large. `response` is a `Response`, a callback's `Request` or
+/// anything shaped like one: its stream, reader, results and chunks are read through calls that
+/// catch, and a chunk counts only when it is a genuine `Uint8Array`.
+pub async fn read_text(response: &JsValue) -> Result<Option<String>, JsValue> {
+    let stream = get(response, "body");
+    if !stream.is_object() {
         return read_whole(response).await;
+    }
+    let reader = invoke(&stream, "getReader", &JsValue::UNDEFINED)?;
+    let cancel = || {
+        if let Ok(cancelled) = invoke(&reader, "cancel", &JsValue::UNDEFINED) {
+            super::sys::ignore(&cancelled);
+        }
     };
-    let reader = super::sys::reader(&stream)?;
     let mut bytes = Vec::new();
     loop {
-        let chunk: ReadableStreamReadResult = JsFuture::from(reader.read()).await?.unchecked_into();
-        if chunk.get_done().unwrap_or(true) {
+        let next = invoke(&reader, "read", &JsValue::UNDEFINED)?;
+        let chunk = JsFuture::from(promise_of(&next)).await?;
+        // Anything but `done: false` ends the stream (a result that is not an object: an error).
+        if super::sys::read(&chunk, "done")?.as_bool() != Some(false) {
             break;
         }
         // A body stream of a `Response` yields bytes; one a test double made may yield anything.
-        let Ok(value) = chunk.get_value().dyn_into::<Uint8Array>() else {
-            super::sys::ignore(&reader.cancel());
+        let Some(value) = super::sys::bytes(&super::sys::read(&chunk, "value")?)? else {
+            cancel();
             return Err(js_sys::TypeError::new(
                 "the body stream yielded something other than bytes",
             )
@@ -244,7 +258,7 @@ pub async fn read_text(response: &Response, real: bool) -> Result<Option<String>
         let start = bytes.len();
         let size = value.length() as usize;
         if start + size > MAX_BODY_BYTES {
-            super::sys::ignore(&reader.cancel());
+            cancel();
             return Ok(None);
         }
         bytes.resize(start + size, 0);

@@ -311,6 +311,8 @@ pub struct Config {
     pub request_timeout_ms: u64,
     /// Transient failures tolerated in a row.
     pub max_retries: u32,
+    /// Replaced by `[redacted]` in any text copied into an error (the API key).
+    pub secret: Option<String>,
 }
 
 #[derive(Default)]
@@ -619,13 +621,33 @@ impl Shared {
             }
         };
         let outcome = match &mut progress {
-            Progress::Js(f) => f.call1(&JsValue::UNDEFINED, &seen.value).map(|_| ()),
+            Progress::Js(f) => sys::call(f, &seen.value, &JsValue::UNDEFINED),
             Progress::Rust(f) => {
                 f(&seen);
-                Ok(())
+                Ok(JsValue::UNDEFINED)
             }
-            Progress::None => Ok(()),
+            Progress::None => Ok(JsValue::UNDEFINED),
         };
+        match outcome {
+            // An async `onProgress`: the wait goes on once its promise fulfils, and stops with
+            // its rejection.
+            Ok(returned) if returned.is_object() || returned.is_function() => {
+                let settled = wasm_bindgen_futures::JsFuture::from(sys::promise_of(&returned));
+                let me = self.me.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let outcome = settled.await.map(drop);
+                    if let Some(shared) = me.upgrade() {
+                        shared.reported(key, progress, outcome);
+                    }
+                });
+            }
+            outcome => self.reported(key, progress, outcome.map(drop)),
+        }
+    }
+
+    /// Wait `key`'s callback has returned (or its promise settled): carries on, or stops the
+    /// wait with what it threw.
+    fn reported(&self, key: u64, progress: Progress, outcome: Result<(), JsValue>) {
         let mut state = self.state.borrow_mut();
         let Some(slot) = state.waits.get_mut(&key) else {
             return; // stopped from inside the callback
@@ -651,7 +673,7 @@ impl Shared {
         };
         slot.at = At::Nowhere;
         let result = match outcome {
-            Ok(answer) => read_answer(answer).map(|(task, value)| {
+            Ok(answer) => read_answer(answer, Some(&slot.id)).map(|(task, value)| {
                 slot.last = value;
                 task
             }),
@@ -890,7 +912,15 @@ impl Shared {
                 None => &config.headers,
             };
             let timed_out = &expiry.timed_out;
-            let send = fetch::send(&config.fetch, headers, &request, &controller, timed_out);
+            let secret = config.secret.as_deref();
+            let send = fetch::send(
+                &config.fetch,
+                headers,
+                &request,
+                &controller,
+                timed_out,
+                secret,
+            );
             let mut send = pin!(send);
             let mut timed = false;
             // The answer, or the deadline when `fetch` (a double, or a body that never ends)

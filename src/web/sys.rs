@@ -3,12 +3,15 @@
 //! service workers, Node, Deno and workerd share one binary, and all of them have
 //! `globalThis`.
 //!
-//! What a caller or a `fetch` double hands us is read only through calls that catch: a getter
-//! or a Proxy trap that throws would otherwise throw through the wasm, which skips Rust's
-//! clean-up and leaks the wasm's stack (measured: about 45 such throws left the instance
-//! trapping on every call).
+//! What a caller, a server or a `fetch` (or a double of it) hands us is read only through the
+//! snippet's helpers (`src/js/errors.js`), which never throw: a getter or a Proxy trap that
+//! throws would otherwise throw through the wasm, which skips Rust's clean-up and leaks the
+//! wasm's stack (measured: about 45 such throws left the instance trapping on every call), and a
+//! throw caught by wasm-bindgen's `catch` costs an externref slot it never frees. Each helper
+//! returns the value as a `JsValue` (never a typed string or number, whose conversion in the glue
+//! could throw or trap), or `THROWN`, and then `thrown()` gives what was thrown.
 
-use js_sys::{Function, Reflect};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -22,82 +25,154 @@ extern "C" {
     /// `function () { return this; }`: the `[Symbol.asyncIterator]` method of a watch.
     #[wasm_bindgen(thread_local_v2, js_name = returnThis)]
     pub static RETURN_THIS: JsValue;
+
+    /// What a helper returns when what it ran threw.
+    #[wasm_bindgen(thread_local_v2, js_name = THROWN)]
+    static THROWN_MARK: JsValue;
+    /// What the last helper that returned `THROWN` caught.
+    #[wasm_bindgen(js_name = thrown)]
+    fn take_thrown() -> JsValue;
+
+    /// Guards an exported class (its prototype, its name): see `guard` in the snippet.
+    #[wasm_bindgen(js_name = guard)]
+    fn js_guard(proto: &JsValue, name: &str);
+
+    /// The instance is about to trap: rejects every pending call (see the snippet).
+    #[wasm_bindgen(js_name = trapped)]
+    fn js_trapped(cause: &str);
+    /// Gives the snippet the function that schedules a fresh instance.
+    #[wasm_bindgen(js_name = reinitWith)]
+    fn js_reinit_with(f: &JsValue);
+
+    #[wasm_bindgen(js_name = read)]
+    fn js_read(target: &JsValue, key: &str) -> JsValue;
+    #[wasm_bindgen(js_name = invoke)]
+    fn js_invoke(target: &JsValue, key: &str, arg: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = call)]
+    fn js_call(f: &JsValue, a: &JsValue, b: &JsValue) -> JsValue;
+    /// A promise of this realm that settles as `value` would (never throws).
+    #[wasm_bindgen(js_name = promiseOf)]
+    pub fn promise_of(value: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = parseJson)]
+    fn js_parse(text: &str) -> JsValue;
+    #[wasm_bindgen(js_name = stringify)]
+    fn js_stringify(value: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = stringifyParams)]
+    fn js_stringify_params(value: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = keys)]
+    fn js_keys(value: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = entries)]
+    fn js_entries(value: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = isArray)]
+    fn js_is_array(value: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = bytes)]
+    fn js_bytes(chunk: &JsValue) -> JsValue;
 }
 
-#[wasm_bindgen]
-extern "C" {
-    /// A `ReadableStream`, seen through the one method web-sys binds as if it could not throw.
-    type Stream;
-
-    /// `getReader()` throws when the stream is locked or was read already (a test double
-    /// answering every call with one `Response`); an exception thrown through wasm would skip
-    /// Rust's clean-up, so it is caught here.
-    #[wasm_bindgen(catch, method, js_name = getReader)]
-    fn get_reader(this: &Stream) -> Result<web_sys::ReadableStreamDefaultReader, JsValue>;
-
-    /// `Object.keys(value)`: runs a Proxy's `ownKeys` trap, which may throw.
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
-    pub fn object_keys(value: &JsValue) -> Result<js_sys::Array, JsValue>;
-
-    /// `Object.getPrototypeOf(value)`: throws for `undefined`, `null` or a Proxy whose trap does.
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = getPrototypeOf)]
-    fn prototype_of(value: &JsValue) -> Result<JsValue, JsValue>;
-
-    /// `Array.isArray(value)`: throws for a revoked Proxy.
-    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
-    fn array_is_array(value: &JsValue) -> Result<bool, JsValue>;
-
-    /// `Object.entries(value)`: runs getters, which may throw.
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
-    pub fn object_entries(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+/// `value`, or what the helper that returned it caught.
+fn caught(value: JsValue) -> Result<JsValue, JsValue> {
+    if THROWN_MARK.with(|mark| value == *mark) {
+        Err(take_thrown())
+    } else {
+        Ok(value)
+    }
 }
 
-/// A reader of `stream`, or what `getReader()` threw.
-pub fn reader(
-    stream: &web_sys::ReadableStream,
-) -> Result<web_sys::ReadableStreamDefaultReader, JsValue> {
-    stream.unchecked_ref::<Stream>().get_reader()
+/// Makes the class of `instance` (a throwaway instance, freed here) accept method calls only on
+/// instances the glue made and nobody freed: a wrong `this` or a use after `free()` rejects with
+/// a `TypeError` instead of reading whatever memory `__wbg_ptr` names. Run before the first
+/// instance the glue keeps: its address is then recorded where only the glue's writes reach it.
+pub fn guard_class(instance: JsValue, name: &str) {
+    let proto = get(&get(&instance, "constructor"), "prototype");
+    let _ = invoke(&instance, "free", &JsValue::UNDEFINED);
+    js_guard(&proto, name);
 }
 
-/// A property of `target`, or `undefined` when it has none or reading it throws. Only objects
-/// and functions are asked: a value caught from a thrown exception costs an externref slot that
-/// wasm-bindgen never frees, so the common case (no `document` outside a page) must not throw.
+/// Makes a panic (a bug: with `panic = "abort"` the instance traps right after the hook) reject
+/// every pending call of the JavaScript API with an error naming it, instead of leaving them
+/// pending forever, and gives the next call a fresh instance (wasm-bindgen's reinit). Installed
+/// by the JavaScript API only: a Rust app keeps its own panic hook.
+pub fn reject_all_on_panic() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload.downcast_ref::<&str>().copied();
+        let message = message.or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+        js_trapped(message.unwrap_or("a panic"));
+        wasm_bindgen::handler::schedule_reinit();
+    }));
+    // For a trap the snippet sees (a RuntimeError without a panic): lives as long as the instance.
+    let reinit = Closure::<dyn FnMut()>::new(wasm_bindgen::handler::schedule_reinit);
+    js_reinit_with(reinit.as_ref());
+    reinit.forget();
+}
+
+/// A property of `target`, or `undefined` when it has none or reading it throws.
 pub fn get(target: &JsValue, key: &str) -> JsValue {
     if !(target.is_object() || target.is_function()) {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    read(target, key).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A property of `target`, or what reading it threw.
+pub fn read(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    caught(js_read(target, key))
+}
+
+/// `target[key](arg)`, or what it threw (`target` has no such method: a `TypeError`).
+pub fn invoke(target: &JsValue, key: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
+    caught(js_invoke(target, key, arg))
+}
+
+/// `f(a, b)` called unbound, or what it threw.
+pub fn call(f: &Function, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue> {
+    caught(js_call(f, a, b))
+}
+
+/// `JSON.parse(text)`, or what it threw.
+pub fn parse_json(text: &str) -> Result<JsValue, JsValue> {
+    caught(js_parse(text))
+}
+
+/// `JSON.stringify(value)` (a string, or `undefined` for a function, a symbol or `undefined`),
+/// or what its getters or `toJSON` threw.
+pub fn stringify(value: &JsValue) -> Result<JsValue, JsValue> {
+    caught(js_stringify(value))
+}
+
+/// Creation parameters as JSON text (`JSON.stringify`), or a `TypeError` naming a member JSON
+/// cannot carry (a function, a symbol), or what a getter or `toJSON` threw.
+pub fn stringify_params(value: &JsValue) -> Result<JsValue, JsValue> {
+    caught(js_stringify_params(value))
+}
+
+/// `Object.keys(value)`, or what a Proxy's trap threw.
+pub fn object_keys(value: &JsValue) -> Result<js_sys::Array, JsValue> {
+    caught(js_keys(value)).map(JsCast::unchecked_into)
+}
+
+/// `Object.entries(value)`, or what a getter threw.
+pub fn object_entries(value: &JsValue) -> Result<js_sys::Array, JsValue> {
+    caught(js_entries(value)).map(JsCast::unchecked_into)
 }
 
 /// True when `value` is an array, or a revoked Proxy (which cannot be read as anything).
 pub fn is_array(value: &JsValue) -> bool {
-    array_is_array(value).unwrap_or(true)
+    caught(js_is_array(value)).map_or(true, |is| is.is_truthy())
 }
 
-thread_local! {
-    static RESPONSE_PROTOTYPE: JsValue = get(&get(&js_sys::global(), "Response"), "prototype");
-}
-
-/// True when `value` is a plain `Response` of this realm (its prototype is `Response.prototype`
-/// itself), whose getters and `text()` are the runtime's own and cannot throw; a subclass, a
-/// Proxy or a look-alike may override them, and is read through [`get`].
-pub fn is_plain_response(value: &JsValue) -> bool {
-    RESPONSE_PROTOTYPE.with(|response| {
-        !response.is_undefined() && prototype_of(value).is_ok_and(|p| &p == response)
-    })
-}
-
-/// A property of `target` (an object or a function), or what reading it threw.
-pub fn read(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    Reflect::get(target, &JsValue::from_str(key))
+/// A fresh copy of a body chunk that is a `Uint8Array`, `None` for anything else, or what
+/// copying threw (a detached buffer).
+pub fn bytes(chunk: &JsValue) -> Result<Option<js_sys::Uint8Array>, JsValue> {
+    let copy = caught(js_bytes(chunk))?;
+    Ok((!copy.is_undefined()).then(|| copy.unchecked_into()))
 }
 
 /// `value` as plain data: what `JSON.parse(JSON.stringify(value))` gives (getters and `toJSON`
 /// run once, inside a call that catches), or what they threw.
 pub fn plain(value: &JsValue) -> Result<JsValue, JsValue> {
-    let text = js_sys::JSON::stringify(value)?;
-    match text.as_string() {
-        Some(text) => js_sys::JSON::parse(&text),
+    match stringify(value)?.as_string() {
+        Some(text) => parse_json(&text),
         None => Ok(JsValue::UNDEFINED), // `undefined`, a function or a symbol
     }
 }
@@ -169,9 +244,9 @@ pub fn page_href() -> Option<String> {
     get(&get(&js_sys::global(), "location"), "href").as_string()
 }
 
-/// Lets `promise` reject without an unhandled-rejection report (a cancelled body stream).
-pub fn ignore(promise: &js_sys::Promise) {
-    let promise = wasm_bindgen_futures::JsFuture::from(promise.clone());
+/// Lets `promise` (or whatever a method returned) reject without an unhandled-rejection report (a cancelled body stream).
+pub fn ignore(promise: &JsValue) {
+    let promise = wasm_bindgen_futures::JsFuture::from(promise_of(promise));
     wasm_bindgen_futures::spawn_local(async move {
         let _ = promise.await;
     });

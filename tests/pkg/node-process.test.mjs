@@ -277,3 +277,141 @@ test('60,000 concurrent waits in one process all complete and the process ends c
   assert.equal(completed, WAITS, 'waits resolved with their own task, completed');
   assert.equal(polls, 3 * WAITS, 'three polls per task');
 });
+
+// ---- Issue 18: one bad answer never costs the process ----
+
+/** Module text that makes the wasm instance's exports `globalThis.wasm` (for its externref
+ * table and memory), then imports the package. */
+const capture = `
+  const Instance = WebAssembly.Instance;
+  WebAssembly.Instance = function (module, imports) {
+    const instance = new Instance(module, imports);
+    globalThis.wasm = instance.exports;
+    return instance;
+  };
+  const { EvoLinkClient, parseTaskCallback } = await import('evolink-tasks');
+`;
+
+test('answers that are not JSON, look-alikes and throwing getters leave nothing behind in the instance', async () => {
+  // Each throw caught by wasm-bindgen's `catch` cost an externref slot it never freed: 30,000
+  // getTask calls against a CDN page grew the table by 57,344 slots and the wasm memory by
+  // 640 KiB; 300,000 parseTaskCallback('{bad') took 78 MiB.
+  const child = await runModule(`${capture}
+    const boom = () => { throw new Error('boom'); };
+    const answers = [() => new Response('<html>cdn</html>'), () => Object.create(Response.prototype),
+      () => Object.defineProperty(new Response('{}'), 'status', { get: boom })];
+    const clients = answers.map((answer) => new EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', maxRetries: 0, fetch: async () => answer() }));
+    const getter = { get signal() { return boom(); } };
+    const run = async (n) => {
+      for (let i = 0; i < n; i++) {
+        for (const client of clients) await client.getTask('task-1').catch(() => {});
+        await parseTaskCallback('{bad').catch(() => {});
+        await clients[0].getTask('task-1', getter).catch(() => {});
+      }
+    };
+    await run(1_000); // warm-up
+    const table = wasm.__wbindgen_externrefs.length;
+    const memory = wasm.memory.buffer.byteLength;
+    await run(5_000);
+    console.log(JSON.stringify({ table: wasm.__wbindgen_externrefs.length - table, memory: wasm.memory.buffer.byteLength - memory }));
+  `, 120_000);
+  assert.equal(child.status, 0, `exit status ${child.status}; stderr: ${child.stderr.slice(0, 800)}`);
+  const grown = JSON.parse(child.stdout);
+  assert.ok(grown.table <= 128, `the externref table grew by ${grown.table} slots over 25,000 failed calls`);
+  assert.ok(grown.memory <= 64 * 1024, `the wasm memory grew by ${grown.memory} bytes over 25,000 failed calls`);
+});
+
+test('a pending watchTask().next() settles after the client and the iterator are garbage collected', async () => {
+  // The wait's timer holds its client weakly: once the client and the iterator were collected,
+  // the wait was dropped and next() never settled (a pending waitForTask did complete).
+  const child = await run(process.execPath, ['--expose-gc', '--input-type=module', '-e', `
+    import { EvoLinkClient } from 'evolink-tasks';
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    let polls = 0;
+    const fetch = async () => new Response(JSON.stringify({ id: 'task-1', status: polls++ ? 'completed' : 'pending' }));
+    let second;
+    await (async () => {
+      const watch = new EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', fetch }).watchTask('task-1', { intervalMs: 300 });
+      await watch.next();
+      second = watch.next(); // sleeps 300 ms before its poll
+    })();
+    for (let i = 0; i < 5; i++) { gc(); await sleep(10); }
+    console.log(JSON.stringify(await Promise.race([second, sleep(3_000).then(() => 'still pending')])));
+  `], {}, 20_000);
+  assert.equal(child.status, 0, `exit status ${child.status}; stderr: ${child.stderr.slice(0, 800)}`);
+  assert.deepEqual(JSON.parse(child.stdout), { done: false, value: { id: 'task-1', status: 'completed' } });
+});
+
+// Every import the wasm declares, as the glue defines it, either catches what it runs (a
+// `#[wasm_bindgen(catch)]` binding, wrapped in the glue's handleError), or is a helper of the
+// snippet that catches in JS, or is listed here with why nothing from outside reaches it. A new
+// import fails this test until it is one of those: a throw through the wasm breaks every client
+// of the process.
+const CANNOT_THROW = {
+  // wasm-bindgen's own conversions and checks: typeof, ===, casts, its externref table.
+  ...Object.fromEntries(['__wbindgen_bigint_get_as_i64', '__wbindgen_boolean_get', '__wbindgen_is_bigint', '__wbindgen_is_falsy',
+    '__wbindgen_is_function', '__wbindgen_is_null', '__wbindgen_is_object', '__wbindgen_is_undefined', '__wbindgen_jsval_eq',
+    '__wbindgen_number_get', '__wbindgen_string_get', '__wbindgen_generic', '__wbindgen_init_externref_table',
+    'static_accessor_GLOBAL_THIS', 'static_accessor_GLOBAL',
+    'static_accessor_SELF', 'static_accessor_WINDOW', 'static_accessor_RETURN_THIS', 'static_accessor_THROWN_MARK']
+    .map((name) => [name, 'typeof, ===, a cast, instanceof inside try, or a global read'])),
+  __wbindgen_jsval_loose_eq: '`== null` only (serde-wasm-bindgen), which runs no user code',
+  __wbindgen_debug_string: 'Debug formatting of a JsValue: no shipped path formats one',
+  __wbindgen_throw: "wasm-bindgen's own errors (a null or borrowed `this`), which the classes' guard keeps callers from",
+  __wbindgen_in: 'serde-wasm-bindgen, on values JSON.parse made',
+  __wbindgen_reinit: 'sets a flag of the glue (a fresh instance for the next call)',
+  Error: 'Error(message)', Number: 'serde-wasm-bindgen, on values JSON.parse made', isSafeInteger: 'never coerces', is: 'Object.is',
+  random: 'Math.random()', asyncIterator: 'Symbol.asyncIterator', iterator: 'Symbol.iterator', queueMicrotask: 'queueMicrotask',
+  reject: 'Promise.reject()', new: 'new Array(), new TypeError(message), new Uint8Array(our copy)',
+  new_typed: 'new Promise() with a closure of ours (wasm-bindgen-futures)', then: 'then() of a promise of ours (promiseOf, the futures queue)',
+  _wbg_cb_unref: 'a closure of ours', evolinkclient_new: 'EvoLinkClient.__wrap', taskwatch_new: 'TaskWatch.__wrap',
+  abort: 'our AbortController: its event target reports a listener\'s throw, never rethrows it',
+  signal: 'our AbortController', reason: 'our AbortController\'s signal',
+  set_headers: 'our RequestInit', set_method: 'our RequestInit', set_signal: 'our RequestInit', set_name: 'our Error',
+  set: 'an array or object of ours (js-sys, serde-wasm-bindgen)',
+  hash: 'our URL', hostname: 'our URL', href: 'our URL', password: 'our URL', protocol: 'our URL', search: 'our URL', username: 'our URL',
+  length: 'arrays from Object.keys/entries or JSON.parse, and our copy of a chunk',
+  get_unchecked: 'arrays from Object.keys/entries or JSON.parse', get_with_ref_key: 'serde-wasm-bindgen, on values JSON.parse made or our copy of options',
+  entries: 'serde-wasm-bindgen, on values JSON.parse made', isArray: 'values JSON.parse made (convert::object, serde-wasm-bindgen)',
+  done: 'serde-wasm-bindgen iterating values JSON.parse made', value: 'serde-wasm-bindgen iterating values JSON.parse made',
+  prototypesetcall: 'copies our own Uint8Array (sys::bytes) into the wasm memory',
+  assign: 'Object.assign() of objects of ours (the request headers)', get: 'arrays from Object.keys/entries or JSON.parse',
+  set_body: 'our RequestInit', clearTimeout: 'clearTimeout', now: 'Date.now()',
+  resolve: 'Promise.resolve() of a value of ours (a watch step, the futures queue)',
+  next: 'serde-wasm-bindgen iterating values JSON.parse made',
+  // The snippet's helpers that do not need a try.
+  returnThis: 'return this', thrown: 'reads a variable', reinitWith: 'stores a function', promiseOf: 'new Promise(resolve => resolve(value)): resolve never throws',
+};
+
+test('no import of the wasm can throw through it uncaught', async () => {
+  const child = await runModule(`
+    let declared;
+    const Instance = WebAssembly.Instance;
+    WebAssembly.Instance = function (module, imports) {
+      // The snippet's exports: an import of the glue that only passes its arguments on to one of
+      // them (converting a string) is judged by that helper's source.
+      const snippet = Object.assign({}, ...Object.entries(imports).filter(([m]) => m.includes('/snippets/')).map(([, ns]) => ns));
+      declared = WebAssembly.Module.imports(module).filter((i) => i.kind === 'function').map((i) => {
+        let source = String(imports[i.module][i.name]);
+        const helpers = [...source.matchAll(/(?<![.\\w])(\\w+)\\(/g)].map((m) => m[1]).filter((n) => typeof snippet[n] === 'function');
+        if (helpers.length === 1) source = String(snippet[helpers[0]]);
+        return { module: helpers.length === 1 ? 'snippet' : i.module, name: i.name, source };
+      });
+      return new Instance(module, imports);
+    };
+    await import('evolink-tasks');
+    console.log(JSON.stringify(declared));
+  `, 20_000);
+  assert.equal(child.status, 0, child.stderr);
+  const declared = JSON.parse(child.stdout);
+  assert.ok(declared.length > 50, `${declared.length} imports`);
+  const unsafe = declared.filter(({ module, name, source }) => {
+    const base = name.replace(/^__wbg_/, '').replace(/_[0-9a-f]{16}$/, '');
+    if (/^function\s*\(\)\s*\{\s*return handleError\w*\(/.test(source)) return false; // #[wasm_bindgen(catch)]
+    if (/^instanceof_/.test(base) && /\btry\s*\{\s*result = arg0 instanceof /.test(source)) return false;
+    const fromSnippet = module === 'snippet' || module.includes('/snippets/');
+    if (fromSnippet && /\btry\s*\{[\s\S]*\bcatch\b/.test(source)) return false; // a helper that catches
+    return !Object.hasOwn(CANNOT_THROW, base);
+  });
+  assert.deepEqual(unsafe.map(({ name, source }) => `${name}: ${source.replace(/\s+/g, ' ').slice(0, 160)}`), []);
+});

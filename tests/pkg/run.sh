@@ -12,7 +12,8 @@
 # lines), chromium.mjs (playwright launcher); per runtime:
 # node-esm.test.mjs (+ node-process.test.mjs: Node-only checks), node-cjs.test.cjs, deno.test.mjs,
 # workerd.run.mjs (+ workerd-worker.mjs, workerd.capnp), browser.run.mjs (+ browser/),
-# vite.run.mjs (+ vite/), tsc.run.mjs (+ tsc/), readme-snippets.mjs (writes readme/ there). What
+# vite.run.mjs (+ vite/), tsc.run.mjs (+ tsc/), readme-snippets.mjs (writes readme/ there),
+# trap.run.sh (+ trap.test.mjs: a test build that traps on purpose, run against its own glue). What
 # imports 'evolink-tasks' is copied into the scratch project (users import it by name); the
 # *.run.mjs drivers and readme-snippets.mjs run from here.
 set -euo pipefail
@@ -82,6 +83,8 @@ step workerd 300 node "$HERE/workerd.run.mjs" "$SCRATCH" "$BASE"
 step chromium 180 node "$HERE/browser.run.mjs" "$BASE"
 step vite 180 node "$HERE/vite.run.mjs" "$SCRATCH" "$BASE"
 step tsc 120 node "$HERE/tsc.run.mjs" "$SCRATCH"
+# A trap provoked on purpose in a test build (cargo --features trap-test) rejects every pending call.
+step trap 300 "$HERE/trap.run.sh"
 step readme 120 node "$HERE/readme-snippets.mjs" "$SCRATCH" "$ROOT"
 
 echo "--> done in $SECONDS s"

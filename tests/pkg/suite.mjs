@@ -55,6 +55,33 @@ function isError(e, pkg, cls, code) {
   if (code !== undefined) equal(e.code, code, 'code');
 }
 
+const TASK_TEXT = '{"id":"task-1","status":"pending"}';
+const boom = () => { throw new Error('boom'); };
+/** A seeded PRNG in [0, 1): the same run every time. */
+function seeded(seed) {
+  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+/** A copy of `items` in a seeded random order. */
+function shuffled(items, rand) {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy;
+}
+/** `promise`, failing the case if it is still pending after `ms` (a trap left calls pending). */
+function settles(promise, ms, what) {
+  return withTimeout(promise, ms).catch((e) => {
+    throw /still running/.test(e && e.message) ? new Error(`${what}: never settled`) : e;
+  });
+}
+/** A fresh client still works: the instance survived what the case did. */
+async function healthy(pkg) {
+  const fresh = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', fetch: async () => new Response(TASK_TEXT) });
+  equal((await settles(fresh.getTask('task-1'), 5_000, 'health check')).status, 'pending', 'a fresh client after the case');
+}
+
 /** The cases: [name, async ({ pkg, base, client }) => void]. */
 export const cases = [
   ['getTask returns the task exactly as sent, unknown fields kept', async ({ base, client }) => {
@@ -909,6 +936,174 @@ export const cases = [
     equal([task.status, task.results], ['pending', undefined], 'the server’s answer, not the callback’s');
     equal((await requests(base, taskId)).length, 1, 'one GET');
     await rejects(client.confirmCallback({ id: '../x', status: 'completed' }), (e) => isError(e, pkg, pkg.InvalidResponseError), 'bad id');
+  }],
+
+  // ---- One bad answer never costs the process (issue 18) ----
+  // The wasm instance is shared by every client of the process: a throw through it or a trap
+  // breaks every call, so each family below ends with a fresh client's health check.
+
+  ['Response look-alikes, throwing getters, odd readers and odd promises get a result or a clear error, never a crash or a hang (seeded)', async ({ pkg }) => {
+    // Each once threw through the wasm (a TypeError uncaught in Node, then `unreachable`) or
+    // trapped it: read through typed getters, web-sys reader methods or `Promise.resolve`.
+    const { NetworkError } = pkg;
+    const own = (object, key, descriptor) => Object.defineProperty(object, key, { configurable: true, ...descriptor });
+    const streamWith = (reader) => own(new ReadableStream(), 'getReader', { value: () => reader });
+    const withBody = (body) => ({ status: 200, headers: new Headers(), body, text: async () => TASK_TEXT });
+    const detachedChunk = () => {
+      const chunk = new TextEncoder().encode(TASK_TEXT);
+      try { structuredClone(chunk.buffer, { transfer: [chunk.buffer] }); } catch { /* this runtime cannot detach */ }
+      return chunk;
+    };
+    const detaches = detachedChunk().byteLength === 0;
+    const shapes = [
+      ['an object with Response.prototype as its prototype', () => Object.setPrototypeOf({ status: 200, ok: true, headers: new Headers(), text: async () => TASK_TEXT }, Response.prototype), 'pending'],
+      ['Object.create(Response.prototype)', () => Object.create(Response.prototype), NetworkError],
+      ['a Response whose headers getter throws', () => own(new Response(TASK_TEXT), 'headers', { get: boom }), 'pending'],
+      ['a Response whose status getter throws', () => own(new Response(TASK_TEXT), 'status', { get: boom }), NetworkError],
+      ['a Response whose statusText getter throws', () => own(new Response(TASK_TEXT), 'statusText', { get: boom }), 'pending'],
+      ['a Response whose body getter throws', () => own(new Response(TASK_TEXT), 'body', { get: boom }), 'pending'],
+      ['a Response whose statusText is a number', () => own(new Response(TASK_TEXT), 'statusText', { value: 42 }), 'pending'],
+      ['a chunk over a detached buffer', () => new Response(new ReadableStream({ start(c) { c.enqueue(detachedChunk()); c.close(); } })), detaches ? NetworkError : 'pending'],
+      ['a reader whose read() throws', () => withBody(streamWith({ read: boom, cancel() {} })), NetworkError],
+      ['a reader whose read() returns results, not promises', () => {
+        let sent = false;
+        return withBody(streamWith({ read: () => (sent ? { done: true } : (sent = true, { done: false, value: new TextEncoder().encode(TASK_TEXT) })), cancel() {} }));
+      }, 'pending'],
+      ['a read result whose done getter throws', () => withBody(streamWith({ read: async () => own({}, 'done', { get: boom }), cancel() {} })), NetworkError],
+      ['a reader whose cancel() throws', () => withBody(streamWith({ read: async () => ({ done: false, value: 'text' }), cancel: boom })), NetworkError],
+      ['a chunk that is a Proxy of bytes', () => withBody(streamWith({ read: async () => ({ done: false, value: new Proxy(new TextEncoder().encode(TASK_TEXT), {}) }), cancel() {} })), NetworkError],
+      ['fetch returning a promise whose own then throws', () => own(Promise.resolve(new Response(TASK_TEXT)), 'then', { value: boom }), NetworkError],
+      ['fetch returning a promise whose constructor getter throws', () => own(Promise.resolve(new Response(TASK_TEXT)), 'constructor', { get: boom }), NetworkError], // its then() reads the constructor
+      ['text() returning a promise whose own then throws', () => ({ status: 200, text: () => own(Promise.resolve(TASK_TEXT), 'then', { value: boom }) }), NetworkError],
+      ['text() returning a promise whose constructor getter throws', () => ({ status: 200, text: () => own(Promise.resolve(TASK_TEXT), 'constructor', { get: boom }) }), NetworkError], // its then() reads the constructor
+      ['fetch that throws', boom, NetworkError],
+    ];
+    const rand = seeded(20261202);
+    for (let round = 0; round < 20; round++) {
+      for (const [name, answer, expected] of shuffled(shapes, rand)) {
+        const client = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', maxRetries: 0, requestTimeoutMs: 2_000, fetch: () => answer() });
+        const outcome = await settles(client.getTask('task-1').then((t) => t.status, (e) => e), 3_000, name);
+        if (typeof expected === 'string') equal(outcome, expected, name);
+        else check(outcome instanceof expected, `${name}: expected ${expected.name}, got ${outcome}`);
+      }
+    }
+    await healthy(pkg);
+  }],
+
+  ['an async onProgress or onCreated is awaited, and its rejection rejects the call and stops polling', async ({ pkg, base, client }) => {
+    // The promise was dropped: Node exited on the unhandled rejection, and the wait went on.
+    const reason = new Error('db down');
+    const taskId = id('ok');
+    await rejects(client.waitForTask(taskId, { intervalMs: 10, onProgress: async () => { throw reason; } }),
+      (e) => check(e === reason, `the rejection: ${e}`), 'async onProgress');
+    await sleep(50);
+    equal((await requests(base, taskId)).length, 1, 'no poll after the rejection');
+    const thenable = { then() { throw reason; } };
+    await rejects(client.waitForTask(id('ok'), { intervalMs: 10, onProgress: () => thenable }), (e) => check(e === reason, `thenable: ${e}`), 'thenable');
+    for (const key of ['onCreated', 'onProgress']) {
+      await rejects(client.generateVideo({ model: 'veo-9', prompt: '[as:ok] x' }, { intervalMs: 10, [key]: async () => { throw reason; } }),
+        (e) => check(e === reason, `${key}: ${e}`), key);
+    }
+    // Awaited: each save ends before the next poll, and the wait resolves after the last one.
+    const saved = [];
+    const task = await client.waitForTask(id('ok'), { intervalMs: 10, onProgress: async (t) => { await sleep(5); saved.push(t.progress); } });
+    equal([task.status, saved], ['completed', [0, 30, 70, 100]], 'every save done');
+    await healthy(pkg);
+  }],
+
+  ['an answer about another task, or without the id asked for, is an InvalidResponseError', async ({ pkg }) => {
+    // Behind a misrouted or caching proxy, one user would see another user's video.
+    const isInvalid = (e) => isError(e, pkg, pkg.InvalidResponseError, 'invalid_response');
+    for (const answered of ['someone-elses-task', 'task-1\ud800', 'task-1 ', '', undefined]) {
+      const body = JSON.stringify({ id: answered, status: 'completed', results: ['https://r.example/other.mp4'] });
+      const client = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', maxRetries: 0, fetch: async () => new Response(body) });
+      const what = `answered ${JSON.stringify(answered)}`;
+      await rejects(client.getTask('task-1'), isInvalid, `getTask, ${what}`);
+      await rejects(client.waitForTask('task-1', { intervalMs: 10 }), isInvalid, `waitForTask, ${what}`);
+      await rejects((async () => { for await (const t of client.watchTask('task-1', { intervalMs: 10 })); })(), isInvalid, `watchTask, ${what}`);
+      await rejects(client.confirmCallback({ id: 'task-1', status: 'completed' }), isInvalid, `confirmCallback, ${what}`);
+    }
+    const created = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', fetch: async () => new Response('{"id":"t\\ud800","status":"pending"}') });
+    await rejects(created.createVideo({ model: 'veo-9', prompt: 'x' }), isInvalid, 'a created id outside the id format');
+    await healthy(pkg);
+  }],
+
+  ['a key or header that cannot be sent is refused without showing it; text that echoes the key is redacted', async ({ pkg }) => {
+    const noKey = (e, what) => {
+      for (const text of [e.message, e.stack, String(e), JSON.stringify(e), JSON.stringify(Object.entries(e))]) {
+        check(!String(text).includes(KEY), `${what}: ${e.name} shows the key`);
+      }
+    };
+    const bad = [`${KEY}\n`, `${KEY}\r\nx-evil: 1`, `${KEY}\u0000`, `${KEY}\ud800`, `${KEY}\u20ac`];
+    bad.forEach((apiKey, i) => throws(() => new pkg.EvoLinkClient({ apiKey, baseUrl: 'http://127.0.0.1:9' }),
+      (e) => { check(e instanceof TypeError && e.message.includes('apiKey'), e.message); noKey(e, `key ${i}`); }, `key ${i}`));
+    for (const headers of [{ 'x-a': 'v\r\n' }, { 'x-a\n': 'v' }, { 'x-a': 'v\u0000' }, { 'x-a': '\ud800' }, { 'x a': 'v' }]) {
+      throws(() => new pkg.EvoLinkClient({ headers, baseUrl: 'http://127.0.0.1:9' }), (e) => check(e instanceof TypeError && e.message.includes('header'), e.message), JSON.stringify(headers));
+    }
+    const echo = `the key ${KEY} is not valid`;
+    const answers = [
+      [() => new Response(JSON.stringify({ error: { code: 'unauthorized', message: echo } }), { status: 401, headers: { 'x-request-id': `req-${KEY}` } }), pkg.ApiError],
+      [() => new Response('', { status: 403, statusText: `Forbidden ${KEY}` }), pkg.ApiError],
+      [() => new Response(JSON.stringify({ id: 'task-1', status: 'failed', error: { code: 'x', message: echo } })), pkg.TaskFailedError],
+      [() => new Response(`${KEY} is no JSON`), pkg.InvalidResponseError], // JSON.parse's message quotes the text
+      [() => { throw new TypeError(`Headers: Bearer ${KEY} is invalid`); }, pkg.NetworkError],
+      [() => Promise.reject(new TypeError(`Headers: Bearer ${KEY} is invalid`)), pkg.NetworkError],
+    ];
+    for (const [answer, cls] of answers) {
+      const client = new pkg.EvoLinkClient({ apiKey: KEY, baseUrl: 'http://127.0.0.1:9', maxRetries: 0, fetch: () => answer() });
+      await rejects(client.waitForTask('task-1', { intervalMs: 10 }), (e) => {
+        isError(e, pkg, cls);
+        noKey(e, cls.name);
+        if (cls !== pkg.InvalidResponseError) check(/\[redacted\]/.test(e.message + e.requestId), `${cls.name}: ${e.message}`);
+      }, cls.name);
+    }
+    await healthy(pkg);
+  }],
+
+  ['a create member JSON cannot carry (a function, a symbol) is refused, and nothing is sent', async ({ pkg }) => {
+    // It vanished from the body, and the task was created (and billed) with the defaults.
+    const sent = [];
+    const client = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', fetch: async (url, init) => (sent.push(init.body), new Response(TASK_TEXT)) });
+    const model = 'seedance-2.0-text-to-video';
+    for (const [key, value] of [['duration', Symbol('d')], ['quality', () => '720p'], ['image_urls', [Symbol('u')]], ['x_extra', { deep: () => 1 }]]) {
+      await rejects(client.createVideo({ model, prompt: 'x', [key]: value }),
+        (e) => check(e instanceof TypeError && e.message.includes('JSON cannot carry'), `${key}: ${e.message}`), key);
+    }
+    equal(sent, [], 'nothing sent');
+    equal((await client.createVideo({ model, prompt: 'x', duration: undefined })).status, 'pending', 'undefined is still left out');
+    equal(JSON.parse(sent[0]), { model, prompt: 'x' }, 'the body');
+  }],
+
+  ['a JSON body after a byte order mark is read', async ({ pkg }) => {
+    const bom = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', fetch: async () => new Response(new TextEncoder().encode(`\ufeff${TASK_TEXT}`)) });
+    equal((await bom.getTask('task-1')).status, 'pending', 'streamed');
+    equal((await pkg.parseTaskCallback(`\ufeff${TASK_TEXT}`)).status, 'pending', 'a callback string');
+  }],
+
+  ['free(), a wrong this and calls after free() reject with a TypeError and never touch another client', async ({ pkg }) => {
+    // Object.create(client).free() freed the client under `client`, and a method called on
+    // { __wbg_ptr: 8 } read whatever memory that named (a hang, or a trap).
+    const make = () => new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', fetch: async () => new Response(TASK_TEXT) });
+    const isTypeError = (what) => (e) => check(e instanceof TypeError, `${what}: ${e}`);
+    const client = make();
+    for (let i = 0; i < 100; i++) {
+      Object.create(client).free();
+      await rejects(client.getTask.call(Object.create(client), 'task-1'), isTypeError('derived this'), 'derived this');
+      await rejects(client.getTask.call({ __wbg_ptr: 8 }, 'task-1'), isTypeError('forged this'), 'forged this');
+      await rejects(pkg.EvoLinkClient.prototype.waitForTask.call(Object.setPrototypeOf({ __wbg_ptr: 16 }, pkg.EvoLinkClient.prototype), 'task-1'), isTypeError('forged prototype'), 'forged prototype');
+      throws(() => client.watchTask.call({}, 'task-1'), isTypeError('watchTask'), 'watchTask');
+      const watch = client.watchTask('task-1');
+      await rejects(watch.next.call({}), isTypeError('next'), 'next');
+      equal((await client.getTask('task-1')).status, 'pending', 'the client is untouched');
+    }
+    const freed = make();
+    freed.free();
+    freed.free(); // a second free does nothing
+    if (typeof Symbol.dispose === 'symbol') freed[Symbol.dispose]();
+    await rejects(freed.getTask('task-1'), (e) => check(e instanceof TypeError && /freed/.test(e.message), e.message), 'after free');
+    throws(() => freed.baseUrl, (e) => check(e instanceof TypeError && /freed/.test(e.message), e.message), 'baseUrl after free');
+    equal((await client.getTask('task-1')).status, 'pending', 'the other client still works');
+    await healthy(pkg);
   }],
 ];
 
