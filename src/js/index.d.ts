@@ -104,20 +104,20 @@ export interface WatchOptions extends RequestOptions {
 export interface WaitOptions extends WatchOptions {
     /**
      * Called with the first observation and on every change of status or progress. If it throws,
-     * the wait rejects with that. An async one is awaited before the next poll, and its
-     * rejection rejects the wait.
+     * the wait rejects with that. What it returns is awaited when it is a promise (an async
+     * function) before the next poll, and a rejection rejects the wait.
      */
-    onProgress?: ((task: Task) => void | PromiseLike<void>) | undefined;
+    onProgress?: ((task: Task) => unknown) | undefined;
 }
 
 /** Options of `generateVideo`, `generateImage` and `generateAudio`. */
 export interface GenerateOptions extends WaitOptions {
     /**
      * Called once with the created task, before the first poll: keep `task.id` (the task is
-     * billed) to resume with `waitForTask` if the wait fails. An async one is awaited, and its
-     * rejection rejects the call.
+     * billed) to resume with `waitForTask` if the wait fails. What it returns is awaited when it
+     * is a promise (an async function), and a rejection rejects the call.
      */
-    onCreated?: ((task: Task) => void | PromiseLike<void>) | undefined;
+    onCreated?: ((task: Task) => unknown) | undefined;
 }
 
 /** What `getCredits` resolves with: the API's answer as it is. */

@@ -258,7 +258,7 @@ export const cases = [
   }],
 
   ['a signal whose addEventListener calls the client back gets a TypeError for that call, and nothing breaks', async ({ pkg }) => {
-    const fetch = async () => new Response('{"id":"task-1","status":"completed","results":["https://r.example/1"]}');
+    const fetch = async (url) => new Response(JSON.stringify({ id: String(url).split('/').pop(), status: 'completed', results: ['https://r.example/1'] }));
     const client = new pkg.EvoLinkClient({ baseUrl: 'http://127.0.0.1:9', fetch });
     const inner = [];
     for (let i = 0; i < 100; i++) {
