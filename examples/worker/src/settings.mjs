@@ -80,6 +80,18 @@ export function pollSettings(env) {
   };
 }
 
+/** Saved results (README "Saved results"): the R2 bucket (binding RESULTS; null when unset:
+ * nothing is saved), the largest result copied, the first wait before a failed copy is retried,
+ * and how long copies are kept. */
+export function resultSettings(env) {
+  return {
+    bucket: env.RESULTS ?? null,
+    maxBytes: wholeVar(env, 'RESULT_MAX_BYTES', 1024 ** 3, 1),
+    retryMs: wholeVar(env, 'RESULT_RETRY_MS', 60_000, 1),
+    retentionMs: wholeVar(env, 'RESULT_RETENTION_MS', 30 * 86_400_000, 1),
+  };
+}
+
 /** A client for this env's key and base URL; `fetch` replaces the global one (optional). */
 export function newClient(env, fetch, options = {}) {
   if (!env.EVOLINK_API_KEY) throw notConfigured('EVOLINK_API_KEY is not set (wrangler secret put EVOLINK_API_KEY)');
