@@ -94,9 +94,11 @@ export async function copyResult(bucket, url, key, { maxBytes, signal, customMet
   }
   const options = { httpMetadata: { contentType }, customMetadata };
   try {
-    const object = length === null
-      ? await uploadInParts(bucket, key, response.body, maxBytes, options, stop)
-      : await putWhole(bucket, key, response.body, length, options, stop);
+    const object = response.body === null || length === 0
+      ? await bucket.put(key, new Uint8Array(0), options)
+      : length === null
+        ? await uploadInParts(bucket, key, response.body, maxBytes, options, stop)
+        : await putWhole(bucket, key, response.body, length, options, stop);
     if (object === 'too_large') return refuse('too_large', `the result is over RESULT_MAX_BYTES (${maxBytes}) bytes`);
     if (length !== null && object.size !== length) {
       await bucket.delete(key);

@@ -196,7 +196,8 @@ export class TaskStore extends DurableObject {
   }
 
   /** The alarm of an ended task: deletes the copies whose retention ran out, else makes the
-   * copies that are due (one at a time), then sets the alarm for the next retry or the deletion. */
+   * first copy that is due (one per alarm, so each alarm stays well within its 15 minutes), then
+   * sets the alarm for the next copy, retry or the deletion. */
   async #results(task, saves) {
     const { bucket, maxBytes, retryMs } = resultSettings(this.env);
     if (!bucket) return;
@@ -218,7 +219,7 @@ export class TaskStore extends DurableObject {
       const item = saves.items[index];
       if (item.state !== 'saving') {
         if (outcome.ok) await bucket.delete(resultKey(task.id, index));
-        continue;
+        break;
       }
       const now = Date.now();
       item.attempts += 1;
@@ -235,6 +236,7 @@ export class TaskStore extends DurableObject {
         delete item.retryAt;
       }
       await this.ctx.storage.put('saves', saves);
+      break;
     }
     const retries = saves.items.filter((i) => i.state === 'saving').map((i) => i.retryAt);
     const kept = saves.items.some((i) => i.state === 'saved');
