@@ -9,10 +9,12 @@
 //   short    RESULTS bound, RESULT_RETENTION_MS 4000: copies deleted 4 s after the completion
 //   slow     RESULTS bound, alarms hourly: only a callback or a read can learn of the completion
 //   nobucket no RESULTS: nothing saved, no /results routes (as the workerd suite runs it)
+// and a page server on loopback (listed in ALLOWED_ORIGINS) for headless Chromium.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -30,7 +32,7 @@ const ORIGIN = 'https://app.example';
 const figures = [];
 
 const COMMON = {
-  EVOLINK_API_KEY: KEY, EVOLINK_BASE_URL: BASE, SERVER_TOKEN, CALLBACK_SECRET, ALLOWED_ORIGINS: ORIGIN,
+  EVOLINK_API_KEY: KEY, EVOLINK_BASE_URL: BASE, SERVER_TOKEN, CALLBACK_SECRET, ALLOWED_ORIGINS: ORIGIN, // + the page's
   CREATES_PER_MINUTE: '1000', CREATES_PER_DAY: '100000', MIN_POLL_INTERVAL_MS: '100',
   ALARM_MIN_INTERVAL_MS: '100', ALARM_MAX_INTERVAL_MS: '300', RESULT_RETRY_MS: '200', RESULT_MAX_BYTES: String(MAX_BYTES),
 };
@@ -46,7 +48,22 @@ const W = {}; // name → { mf, url, pid }
 const workerdPids = () => execFileSync('ps', ['--ppid', String(process.pid), '-o', 'pid=,comm='], { encoding: 'utf8' })
   .split('\n').filter((l) => /workerd/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
 
+// The page: index.html below, and the installed package (as a page imports it) under /pkg/.
+const PKG_DIR = path.resolve('node_modules/evolink-tasks');
+const PAGE_TYPES = { '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+const pageServer = createServer((req, res) => {
+  const { pathname } = new URL(req.url, 'http://x');
+  if (pathname === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+  const file = /^\/pkg\/([a-z_]+\.(mjs|wasm))$/.exec(pathname);
+  if (!file) return void res.writeHead(404).end();
+  res.writeHead(200, { 'content-type': PAGE_TYPES[path.extname(file[1])] }).end(readFileSync(path.join(PKG_DIR, file[1])));
+});
+let PAGE_URL;
+
 before(async () => {
+  await new Promise((ok) => pageServer.listen(0, '127.0.0.1', ok));
+  PAGE_URL = `http://127.0.0.1:${pageServer.address().port}`;
+  for (const config of Object.values(CONFIGS)) config.vars = { ...config.vars, ALLOWED_ORIGINS: `${ORIGIN}, ${PAGE_URL}` };
   for (const [name, { vars, bucket }] of Object.entries(CONFIGS)) {
     const seen = new Set(workerdPids());
     const mf = new Miniflare({
@@ -69,6 +86,7 @@ before(async () => {
 
 after(async () => {
   for (const { mf } of Object.values(W)) await mf.dispose();
+  pageServer.close();
   if (figures.length > 0) writeFileSync(REPORT, `${figures.join('\n')}\n`);
 });
 
@@ -147,7 +165,7 @@ describe('saving results into R2', { concurrency: true }, () => {
     // GET /v1/tasks/:id (the package's client through the worker) shows the same.
     const client = new EvoLinkClient({ baseUrl: W.saves.url });
     const seen = await client.getTask(id);
-    assert.deepEqual(seen.saved_results ?? seen.raw?.saved_results, task.saved_results);
+    assert.deepEqual(seen.saved_results, task.saved_results);
   });
 });
 
@@ -405,5 +423,89 @@ describe('serving, retention, deletion', { concurrency: true }, () => {
     }
     await sleep(500);
     assert.deepEqual((await mediaLog('/media/sample.mp4')).filter((q) => q.query === query), [], 'the worker never fetched the result');
+  });
+});
+
+// A page as a user writes it: the package's client waits for the task through the worker, and the
+// page shows the result from the task it received: the worker's stable URL once saved.
+const PAGE = `<!doctype html><meta charset="utf-8"><title>saved result</title><body><script type="module">
+import { EvoLinkClient } from '/pkg/browser.mjs';
+const { worker, id } = Object.fromEntries(new URLSearchParams(location.search));
+const client = new EvoLinkClient({ baseUrl: worker });
+let task = await client.waitForTask(id, { minIntervalMs: 200, maxIntervalMs: 500 });
+// The task completes before its copy is made: ask again until the copy is saved.
+while (task.saved_results?.[0]?.state === 'saving') {
+  await new Promise((ok) => setTimeout(ok, 200));
+  task = await client.getTask(id);
+}
+window.__task = task;
+</script>`;
+
+/** Runs in the page: plays `src` in a muted video, seeks to `at` s; what the element reports. */
+async function playAndSeek([src, at]) {
+  const video = document.createElement('video');
+  video.muted = true;
+  document.body.append(video);
+  const event = (name) => new Promise((ok, fail) => {
+    video.addEventListener(name, ok, { once: true });
+    video.addEventListener('error', () => fail(new Error(`media error ${video.error?.code}: ${video.error?.message}`)), { once: true });
+  });
+  try {
+    const loaded = event('loadedmetadata');
+    video.src = src;
+    await loaded;
+    await video.play();
+    const start = performance.now();
+    while (video.currentTime < 0.3 && performance.now() - start < 10_000) await new Promise((ok) => setTimeout(ok, 50));
+    const played = video.currentTime;
+    const seeked = event('seeked');
+    video.currentTime = at;
+    await seeked;
+    return { error: null, duration: video.duration, played, at: video.currentTime, readyState: video.readyState,
+      seekable: video.seekable.length ? [video.seekable.start(0), video.seekable.end(0)] : [] };
+  } catch (e) {
+    return { error: e.message };
+  } finally {
+    video.remove();
+  }
+}
+
+describe('the page sees it', () => {
+  test('Chromium: the task the page receives has the stable URL; the video plays and seeks from it after the original link expired', { timeout: 60_000 }, async () => {
+    const sig = uniq();
+    const id = await create('saves', `[as:ok] for the page [result:/media/sample.mp4?sig=${sig}]`);
+    const { chromium } = createRequire(`${MINIFLARE}/`)('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`${PAGE_URL}/?worker=${encodeURIComponent(W.saves.url)}&id=${id}`);
+      await page.waitForFunction(() => window.__task !== undefined || false, null, { timeout: 30_000, polling: 100 }).catch((e) => {
+        throw new Error(`${e.message}; page errors: ${errors.join('; ')}`);
+      });
+      const task = await page.evaluate(() => window.__task);
+      assert.equal(task.status, 'completed');
+      const original = task.results[0];
+      const saved = task.saved_results[0];
+      assert.deepEqual([saved.state, saved.url, saved.content_type], ['saved', `${W.saves.url}/results/${id}/0`, 'video/mp4']);
+      await fetch(`${BASE}/__expire?sig=${sig}`, { method: 'POST' });
+      assert.equal((await fetch(original)).status, 403, 'the original link has expired');
+      const fromOriginal = await page.evaluate(playAndSeek, [original, 3]);
+      assert.match(fromOriginal.error ?? '', /media error/, 'the expired link no longer plays');
+      const played = await page.evaluate(playAndSeek, [saved.url, 3]);
+      assert.equal(played.error, null);
+      assert.ok(Math.abs(played.duration - 5) < 0.2, `duration ${played.duration}`);
+      assert.ok(played.played >= 0.3, `it played (currentTime ${played.played})`);
+      assert.ok(Math.abs(played.at - 3) < 0.1, `seeked to ${played.at}`);
+      assert.ok(played.readyState >= 1);
+      assert.deepEqual(played.seekable.map(Math.round), [0, 5], 'seekable throughout (ranges are served)');
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
   });
 });
