@@ -238,6 +238,22 @@ describe('what is saved, when, and how', { concurrency: true }, () => {
     assert.ok(r.bytes.every((b, i) => b === generatedByte(i)));
   });
 
+  test('a copy that keeps failing: 8 attempts with growing waits, then failed with the reason; nothing in R2', { timeout: 60_000 }, async () => {
+    const file = '/generated/100000.mp4';
+    const query = `cut=5000&v=${uniq()}`;
+    const id = await create('saves', `[as:ok] never whole [result:${file}?${query}]`);
+    // RESULT_RETRY_MS 200: waits of about 0.2, 0.4, 0.8, 1.6, 3.2, 6, 6 s (capped at 30 times it)
+    const task = await until('saves', id, settled, 'given up', 50_000);
+    assert.deepEqual(task.saved_results, [{
+      state: 'failed', reason: 'cut_off', message: 'the copy broke off before the end (the connection or the storage failed) (gave up after 8 attempts)',
+    }]);
+    const times = (await mediaLog(file)).filter((r) => r.query === query).map((r) => r.time);
+    assert.equal(times.length, 8);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    assert.ok(gaps[5] > 2 * gaps[1] && gaps[6] > 2 * gaps[1], `the waits grow: ${gaps}`);
+    assert.deepEqual(await keys('saves', id), []);
+  });
+
   test('without a Content-Length: a multipart upload (8 MiB parts); one cut off after a part is retried whole', T, async () => {
     const size = 20_000_000;
     const file = `/generated/${size}.mp4`;
