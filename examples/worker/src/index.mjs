@@ -20,7 +20,7 @@ import { HttpError, errorResponse, json, preflight, readJson, readText, withCors
 import { isTaskId, mayExist, taskId, unknownTask } from './ids.mjs';
 import { createParams } from './params.mjs';
 import { savedView, serveResult } from './results.mjs';
-import { allowedOrigins, createSettings, newClient, resultSettings, upstreamError } from './settings.mjs';
+import { allowedOrigins, createSettings, newClient, upstreamError } from './settings.mjs';
 import { taskStub } from './store.mjs';
 
 export { CreateLimits } from './guard.mjs';
@@ -61,7 +61,7 @@ async function route(request, env, url) {
   if (m) return allow(request, 'GET') && showTask(env, taskId(m[1]), url);
   // Saved results: routes only when the RESULTS bucket is bound (unset, nothing changes).
   const r = /^\/results\/([^/]+)(?:\/(0|[1-9]\d{0,2}))?$/.exec(pathname);
-  if (r && resultSettings(env).bucket) {
+  if (r && env.RESULTS) {
     if (r[2] === undefined) return allow(request, 'DELETE') && deleteResults(request, env, taskId(r[1]));
     if (request.method !== 'HEAD') allow(request, 'GET');
     return showResult(request, env, taskId(r[1]), Number(r[2]));
@@ -152,7 +152,7 @@ async function showTask(env, id, url) {
   if (!mayExist(id)) throw unknownTask();
   const { task, source, saves } = stored(await taskStub(env, id).show());
   // Beside EvoLink's `results`: what became of each one's copy, and its stable URL once saved.
-  const shown = saves && resultSettings(env).bucket ? { ...task, saved_results: savedView(saves, id, url.origin) } : task;
+  const shown = saves && env.RESULTS ? { ...task, saved_results: savedView(saves, id, url.origin) } : task;
   return json(shown, 200, { 'x-task-source': source });
 }
 
@@ -160,7 +160,7 @@ async function showTask(env, id, url) {
 // seeking asks many times). Open to whoever may read the task (its id), as GET /tasks/:id is.
 async function showResult(request, env, id, index) {
   if (!mayExist(id)) throw unknownTask();
-  return serveResult(request, resultSettings(env).bucket, id, index);
+  return serveResult(request, env.RESULTS, id, index);
 }
 
 // DELETE /results/:id: the same callers that may create (a listed page origin, a server with

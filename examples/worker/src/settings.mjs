@@ -51,6 +51,7 @@ export function createSettings(env) {
     throw notConfigured('Neither ALLOWED_ORIGINS (the pages that may create tasks) nor SERVER_TOKEN (for servers) is set');
   }
   if (!env.TASKS || !env.LIMITS) throw notConfigured('The Durable Object bindings TASKS and LIMITS are required (see wrangler.toml)');
+  if (env.RESULTS) resultSettings(env); // a RESULT_* var that is not a whole number: 503 naming it
   return {
     origins,
     serverToken: env.SERVER_TOKEN || null,

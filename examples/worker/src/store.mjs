@@ -180,10 +180,16 @@ export class TaskStore extends DurableObject {
     return { task: updated.task, source: updated.source, saves };
   }
 
-  /** The saves of a completed task, or null (no bucket, not completed). */
+  /** The saves of a completed task, or null (no bucket, not completed). A RESULT_* var that is
+   * not a whole number (POST /tasks answers 503 meanwhile) must not lose the task's record. */
   #savesFor(task, now) {
-    const { bucket, retentionMs } = resultSettings(this.env);
-    return bucket && task.status === 'completed' ? newSaves(task, now, retentionMs) : null;
+    if (!this.env.RESULTS || task.status !== 'completed') return null;
+    try {
+      return newSaves(task, now, resultSettings(this.env).retentionMs);
+    } catch (e) {
+      console.error('results not saved:', e.message);
+      return null;
+    }
   }
 
   /** Starts the saves of a task found completed without them (null if there is nothing to save). */
@@ -261,8 +267,7 @@ export class TaskStore extends DurableObject {
     await this.ctx.storage.put('saves', saves);
     this.#stopCopy?.abort(new Error('deleted'));
     await this.#copying;
-    const { bucket } = resultSettings(this.env);
-    if (bucket && keys.length > 0) await bucket.delete(keys);
+    if (this.env.RESULTS && keys.length > 0) await this.env.RESULTS.delete(keys);
     return deleted;
   }
 
