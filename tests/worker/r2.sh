@@ -68,6 +68,7 @@ grep -E '^(not ok|# (tests|pass|fail|duration_ms)) ' logs/test.log || true
 if [[ -f logs/report.txt ]]; then cat logs/report.txt; fi
 if grep -q '^not ok' logs/test.log; then
   echo "--- failures (logs/test.log)"; grep -A25 '^ *not ok' logs/test.log | head -150
+  for log in logs/workerd-*.log; do echo "--- $log (last lines)"; tail -5 "$log"; done
 fi
 passed=$(sed -n 's/^# pass //p' logs/test.log)
 failed=$(sed -n 's/^# fail //p' logs/test.log)
