@@ -291,6 +291,17 @@ describe('what is saved, when, and how', { concurrency: true }, () => {
     assert.deepEqual((await mediaLog(file)).filter((r) => r.method === 'GET' && r.query.includes('cut=')).map((r) => r.cut), [9_000_000, null]);
   });
 
+  test('six copies without a length at once (tasks whose Durable Objects share an isolate): all saved whole', { timeout: 60_000 }, async () => {
+    const size = 9_000_000; // two parts each
+    const ids = await Promise.all(Array.from({ length: 6 }, () => create('saves', `[as:ok] many [result:/generated/${size}.mp4?chunked=1&v=${uniq()}]`)));
+    for (const id of ids) {
+      const task = await until('saves', id, settled, 'saved', 50_000);
+      assert.deepEqual(task.saved_results.map((s) => [s.state, s.size]), [['saved', size]], id);
+      const r = await call('saves', `/results/${id}/0`, { headers: { range: `bytes=${size - 10}-` } });
+      assert.ok(r.bytes.length === 10 && r.bytes.every((b, i) => b === generatedByte(size - 10 + i)), id);
+    }
+  });
+
   test('a result over RESULT_MAX_BYTES is refused, with the reason, whether its length is told or not', { timeout: 60_000 }, async () => {
     const file = `/generated/${MAX_BYTES + 1}.mp4`;
     const id = await create('saves', `[as:ok] too big [result:${file}?v=${uniq()}] [result:${file}?chunked=1&v=${uniq()}]`);

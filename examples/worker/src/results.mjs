@@ -16,6 +16,10 @@ const MAX_BACKOFF_FACTOR = 30;
 // upload of parts of this size (R2: at least 5 MiB, all the same size but the last), one part in
 // memory at a time.
 const PART_BYTES = 8 * 1024 * 1024;
+// Copies holding a part in memory at once in this isolate: the Durable Objects of several tasks
+// may share one isolate, and its 128 MB. Beyond this, a copy without a length waits its turn.
+const MAX_BUFFERED_COPIES = 4;
+let bufferedCopies = 0;
 // A copy that has not finished in this long is abandoned (and retried): an alarm may run 15 minutes.
 const COPY_TIMEOUT_MS = 10 * 60_000;
 
@@ -61,6 +65,8 @@ export function savedView(saves, id, origin) {
 }
 
 const retry = (reason, message) => ({ ok: false, retry: true, reason, message });
+/** Not an attempt: tried again soon, without counting (the isolate's part buffers are in use). */
+const busy = () => ({ ok: false, retry: true, busy: true, reason: 'busy', message: 'waiting for memory to copy a result without a length' });
 const refuse = (reason, message) => ({ ok: false, retry: false, reason, message });
 
 /**
@@ -93,6 +99,12 @@ export async function copyResult(bucket, url, key, { maxBytes, signal, customMet
     return refuse('too_large', `the result is ${length} bytes, over RESULT_MAX_BYTES (${maxBytes})`);
   }
   const options = { httpMetadata: { contentType }, customMetadata };
+  const buffered = response.body !== null && length === null;
+  if (buffered && bufferedCopies >= MAX_BUFFERED_COPIES) {
+    response.body.cancel().catch(() => {});
+    return busy();
+  }
+  if (buffered) bufferedCopies += 1;
   try {
     const object = response.body === null || length === 0
       ? await bucket.put(key, new Uint8Array(0), options)
@@ -109,6 +121,8 @@ export async function copyResult(bucket, url, key, { maxBytes, signal, customMet
     if (signal.aborted) return retry('aborted', 'the copy was stopped');
     console.error('result copy failed:', key, e?.name, e?.message);
     return retry('cut_off', 'the copy broke off before the end (the connection or the storage failed)');
+  } finally {
+    if (buffered) bufferedCopies -= 1;
   }
 }
 

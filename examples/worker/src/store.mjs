@@ -228,6 +228,11 @@ export class TaskStore extends DurableObject {
         break;
       }
       const now = Date.now();
+      if (outcome.busy) {
+        item.retryAt = now + 1000 + Math.round(Math.random() * 2000);
+        await this.ctx.storage.put('saves', saves);
+        break;
+      }
       item.attempts += 1;
       if (outcome.ok) {
         Object.assign(item, { state: 'saved', size: outcome.size, contentType: outcome.contentType, etag: outcome.etag, savedAt: now });
