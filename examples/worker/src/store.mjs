@@ -228,7 +228,10 @@ export class TaskStore extends DurableObject {
         break;
       }
       const now = Date.now();
-      if (outcome.busy) {
+      // Waiting for the isolate's part buffers is not an attempt, for a while (a few minutes):
+      // then it counts as one, so nothing can keep a task's alarm busy forever.
+      if (outcome.busy && (item.waits ?? 0) < 60) {
+        item.waits = (item.waits ?? 0) + 1;
         item.retryAt = now + 1000 + Math.round(Math.random() * 2000);
         await this.ctx.storage.put('saves', saves);
         break;
