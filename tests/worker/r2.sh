@@ -58,7 +58,7 @@ echo "--> driving the worker in Miniflare $(node -p "require('$ROOT/node_modules
 random() { node -e 'console.log(require("crypto").randomBytes(12).toString("hex"))'; }
 set +e
 env BASE="$BASE" KEY="sk-test-$(random)" SERVER_TOKEN="server-token-$(random)" CALLBACK_SECRET="callback-secret-$(random)" \
-  DIST="$SCRATCH/dist" WASM="$wasm" PERSIST="$SCRATCH/persist" MINIFLARE="$ROOT/node_modules/miniflare" \
+  DIST="$SCRATCH/dist" WASM="$wasm" PERSIST="$SCRATCH/persist" ROOT="$ROOT" \
   REPORT="$SCRATCH/logs/report.txt" LOGS="$SCRATCH/logs" \
   timeout -k 5 240 node --test --test-reporter=tap --unhandled-rejections=strict "$@" r2.test.mjs \
   > logs/test.log 2>&1

@@ -1,5 +1,5 @@
 // The example worker's saved results (issue 21) with a real local R2: the bundle wrangler made
-// (DIST, its wasm WASM) served by Miniflare (MINIFLARE: the package's directory), an R2 bucket,
+// (DIST, its wasm WASM) served by Miniflare (from the repository ROOT's dev tools), an R2 bucket,
 // Durable Objects and storage persisted under PERSIST; the fake EvoLink server at BASE serves the
 // result files (generated on the fly, cut off, expired on demand). Started by r2.sh, which also
 // sets KEY, SERVER_TOKEN, CALLBACK_SECRET, REPORT (figures) and LOGS.
@@ -22,9 +22,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { EvoLinkClient } from 'evolink-tasks';
 
-const { BASE, KEY, SERVER_TOKEN, CALLBACK_SECRET, DIST, WASM, PERSIST, MINIFLARE, REPORT, LOGS } = process.env;
-const { Miniflare, Log, LogLevel } = await import(pathToFileURL(createRequire(`${MINIFLARE}/`).resolve('miniflare')).href);
-const { generatedByte } = await import(pathToFileURL(path.resolve(MINIFLARE, '../../tests/fake-server/server.mjs')).href);
+const { BASE, KEY, SERVER_TOKEN, CALLBACK_SECRET, DIST, WASM, PERSIST, ROOT, REPORT, LOGS } = process.env;
+const requireDev = createRequire(`${ROOT}/package.json`); // the repository's dev tools
+const { Miniflare, Log, LogLevel } = requireDev('miniflare');
+const { generatedByte } = await import(pathToFileURL(`${ROOT}/tests/fake-server/server.mjs`).href);
+const SAMPLE = readFileSync(`${ROOT}/tests/fake-server/media/sample.mp4`);
 const compatibilityDate = /compatibility_date = "([\d-]+)"/.exec(readFileSync('wrangler.toml', 'utf8'))[1];
 const T = { timeout: 30_000 };
 const MAX_BYTES = 64 * 1024 * 1024;
@@ -158,7 +160,7 @@ const local = (url) => new URL(url).pathname;
 
 describe('saving results into R2', { concurrency: true }, () => {
   test('a completed task: each result streamed into R2, recorded as saved, served from its stable URL', T, async () => {
-    const sample = readFileSync(path.resolve(MINIFLARE, '../../tests/fake-server/media/sample.mp4'));
+    const sample = SAMPLE;
     const id = await create('saves', `[as:ok] two [result:/media/sample.mp4?v=${uniq()}] [result:/generated/300001.bin?v=${uniq()}]`);
     const task = await until('saves', id, settled, 'saved');
     assert.equal(task.results.length, 2);
@@ -378,7 +380,7 @@ describe('who learns of the completion first starts the saving, once', { concurr
 
 describe('serving, retention, deletion', { concurrency: true }, () => {
   test('range requests on a saved video (players seek): 206, 416, suffixes, If-Range, If-None-Match → 304', T, async () => {
-    const sample = readFileSync(path.resolve(MINIFLARE, '../../tests/fake-server/media/sample.mp4'));
+    const sample = SAMPLE;
     const size = sample.length;
     const id = await create('saves', `[as:ok] seek [result:/media/sample.mp4?v=${uniq()}]`);
     await until('saves', id, settled, 'saved');
@@ -523,7 +525,7 @@ describe('the page sees it', () => {
   test('Chromium: the task the page receives has the stable URL; the video plays and seeks from it after the original link expired', { timeout: 60_000 }, async () => {
     const sig = uniq();
     const id = await create('saves', `[as:ok] for the page [result:/media/sample.mp4?sig=${sig}]`);
-    const { chromium } = createRequire(`${MINIFLARE}/`)('playwright-core');
+    const { chromium } = requireDev('playwright-core');
     const browser = await chromium.launch({
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
