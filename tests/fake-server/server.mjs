@@ -291,7 +291,8 @@ async function serveFile(req, res, root, relPath, pathname, media = null) {
  * entry in the media log: `sig=S` (expired once POST /__expire?sig=S was called), `cut=N` (the
  * answer promises the whole length but the socket is destroyed after N bytes of body) for the
  * first `cuts=K` GETs of that exact URL (every GET when `cuts` is absent), `chunked=1` (no
- * Content-Length: sent chunked, as from a server that does not know the length).
+ * Content-Length: sent chunked, as from a server that does not know the length), `pace=MS` (a
+ * pause of MS ms after each 64 KiB of body: a slow download).
  */
 function mediaOptions(req, state, pathname, query) {
   const params = new URLSearchParams(query);
@@ -306,6 +307,7 @@ function mediaOptions(req, state, pathname, query) {
     expired,
     cutAt: cut !== null && req.method === 'GET' && gets <= cuts ? cut : null,
     chunked: params.get('chunked') === '1',
+    paceMs: /^\d{1,5}$/.test(params.get('pace') ?? '') ? Number(params.get('pace')) : 0,
   };
   state.mediaLog.push({
     method: req.method, path: pathname, query, range: req.headers.range ?? null,
@@ -316,7 +318,7 @@ function mediaOptions(req, state, pathname, query) {
 
 /** Sends `size` bytes from `open(start, end)` (a Readable), with Range support, honouring a
  * result file's options (`cutAt`, `chunked`). Streams with backpressure: nothing is held whole. */
-function sendBytes(req, res, size, contentType, open, { cutAt = null, chunked = false } = {}) {
+function sendBytes(req, res, size, contentType, open, { cutAt = null, chunked = false, paceMs = 0 } = {}) {
   const headers = { 'content-type': contentType, 'accept-ranges': 'bytes' };
   const range = parseRange(req.headers.range, size);
   if (range === 'unsatisfiable') {
@@ -327,7 +329,7 @@ function sendBytes(req, res, size, contentType, open, { cutAt = null, chunked = 
   if (!chunked) headers['content-length'] = end - start + 1;
   res.writeHead(range ? 206 : 200, headers);
   if (req.method === 'HEAD' || size === 0) return void res.end();
-  const stream = open(start, end);
+  const stream = paceMs > 0 ? paced(open(start, end), paceMs) : open(start, end);
   if (cutAt === null) {
     stream.on('error', () => res.destroy()).pipe(res);
     return;
@@ -350,6 +352,18 @@ function sendBytes(req, res, size, contentType, open, { cutAt = null, chunked = 
   });
   stream.on('error', () => res.destroy());
   res.on('close', () => stream.destroy());
+}
+
+/** `source` re-chunked to 64 KiB pieces with a pause of `ms` after each. */
+function paced(source, ms) {
+  return Readable.from((async function* pieces() {
+    for await (const chunk of source) {
+      for (let at = 0; at < chunk.length; at += 64 * 1024) {
+        yield chunk.subarray(at, at + 64 * 1024);
+        await new Promise((ok) => setTimeout(ok, ms));
+      }
+    }
+  })());
 }
 
 /** The byte at `offset` of every generated file: varied, and computable from the offset alone

@@ -430,7 +430,7 @@ test('generated results: N bytes made on the fly, computable from the offset, wi
   assert.deepEqual(server.mediaRequests(), []);
 });
 
-test('result files: cut off midway (the first cuts=K GETs), chunked, expired on demand (403)', async (t) => {
+test('result files: cut off midway (the first cuts=K GETs), chunked, paced, expired on demand (403)', async (t) => {
   const server = await withServer(t);
   const url = `${server.url}/generated/200000.mp4?cut=100000&cuts=1`;
   const cut = await fetch(url);
@@ -439,6 +439,10 @@ test('result files: cut off midway (the first cuts=K GETs), chunked, expired on 
   assert.equal((await (await fetch(url)).arrayBuffer()).byteLength, 200000, 'the second GET is whole');
   const always = `${server.url}/media/sample.mp4?cut=5000`;
   for (let i = 0; i < 2; i += 1) await assert.rejects(fetch(always).then((r) => r.arrayBuffer()));
+  const started = Date.now();
+  const paced = await fetch(`${server.url}/generated/300000.mp4?pace=100`);
+  assert.equal((await paced.arrayBuffer()).byteLength, 300000);
+  assert.ok(Date.now() - started >= 400, 'five 64 KiB pieces, 100 ms after each');
   const chunked = await fetch(`${server.url}/generated/100000.mp4?chunked=1`);
   assert.equal(chunked.headers.get('content-length'), null);
   assert.equal((await chunked.arrayBuffer()).byteLength, 100000);

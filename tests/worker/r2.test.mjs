@@ -460,6 +460,22 @@ describe('serving, retention, deletion', { concurrency: true }, () => {
     assert.equal(unknown.status, 404);
   });
 
+  test('DELETE /results/:id while a copy is under way: the copy is stopped, nothing is left in R2', { timeout: 60_000 }, async () => {
+    const file = '/generated/2000000.mp4';
+    const query = `pace=100&v=${uniq()}`; // about 3 s to download
+    const id = await create('saves', `[as:ok] deleted midway [result:${file}?${query}]`);
+    const end = Date.now() + 30_000;
+    while (!(await mediaLog(file)).some((r) => r.query === query) && Date.now() < end) await sleep(20);
+    const r = await call('saves', `/results/${id}`, { method: 'DELETE', headers: serverAuth() });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.data.deleted, 0, 'the copy had not finished');
+    await sleep(3500); // until the download would have ended
+    const task = (await call('saves', `/tasks/${id}`)).data;
+    assert.deepEqual(task.saved_results.map((x) => [x.state, x.reason]), [['deleted', 'request']]);
+    assert.deepEqual(await keys('saves', id), []);
+    assert.equal((await call('saves', `/results/${id}/0`)).status, 404);
+  });
+
   test('RESULTS unset: nothing fetched, nothing saved, no saved_results, no /results routes', T, async () => {
     const query = `v=${uniq()}`;
     const id = await create('nobucket', `[as:ok] unsaved [result:/media/sample.mp4?${query}]`);
