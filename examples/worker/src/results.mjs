@@ -175,6 +175,9 @@ async function uploadInParts(bucket, key, body, maxBytes, options, signal) {
         }
       }
     }
+    // A stop (DELETE, the copy's time limit) cancels the reader, which then reads as ended: the
+    // bytes so far are not the result.
+    if (signal.aborted) throw signal.reason ?? new Error('stopped');
     if (!upload) return await bucket.put(key, part.subarray(0, filled), options);
     if (filled > 0) parts.push(await upload.uploadPart(parts.length + 1, part.subarray(0, filled)));
     return await upload.complete(parts);
