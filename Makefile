@@ -58,6 +58,7 @@ test-isolate: pkg
 test-worker: pkg
 	@echo "==> the edge worker example inside workerd"
 	tests/worker/run.sh
+	tests/worker/r2.sh  # its saved results with a local R2, in Miniflare
 
 test-demo: pkg
 	@echo "==> the demo page in Chromium"

@@ -200,7 +200,7 @@ function taskBody(task, { status, progress, errorCode, eta }, ctx) {
     type: task.kind,
     task_info: taskInfo(task, status, eta),
   };
-  if (status === 'completed') Object.assign(body, completion(task.kind, ctx.baseUrl));
+  if (status === 'completed') Object.assign(body, completion(task.kind, ctx.baseUrl, task.resultPaths));
   if (errorCode) body.error = { code: errorCode, message: TASK_FAILURES[errorCode] };
   body.x_extra = { kept: true };
   return body;
@@ -213,12 +213,12 @@ function taskInfo(task, status, eta = PENDING_ETA_SECONDS) {
   return info;
 }
 
-function completion(kind, baseUrl) {
+function completion(kind, baseUrl, resultPaths = []) {
   const [file, key] = MEDIA[kind];
-  const url = `${baseUrl}/media/${file}`;
+  const urls = resultPaths.length > 0 ? resultPaths.map((p) => `${baseUrl}${p}`) : [`${baseUrl}/media/${file}`];
   return {
-    results: [url],
-    result_data: [{ [key]: url, result_id: 'r1' }],
+    results: urls,
+    result_data: urls.map((url, i) => ({ [key]: url, result_id: `r${i + 1}` })),
     usage: { credits_used: 12.5 },
   };
 }
@@ -255,8 +255,13 @@ export function createTask(kind, text, nowMs, attempt = 1, { evolinkIds = false 
   // With evolinkIds, ids have EvoLink's shape (task-unified-<unix seconds>-<8 chars>) and the
   // scenario is kept with the task instead of in its id.
   const id = evolinkIds ? `task-unified-${Math.floor(nowMs / 1000)}-${randomId(8)}` : `${prefix}-${randomId(8)}`;
+  // [result:/PATH] (any number): the completed task's results are these paths on this server
+  // (/media/… or /generated/<bytes>.mp4, with the query options of result files) instead of the
+  // sample file of its kind.
+  const resultPaths = [...parsed.prompt.matchAll(/\[result:(\/[^\]\s]*)\]/g)].map((m) => m[1]);
   const task = newTask(id, nowMs, {
     ...(evolinkIds ? { scenario: prefix } : {}),
+    ...(resultPaths.length > 0 ? { resultPaths } : {}),
     kind,
     model: parsed.model,
     callbackUrl: typeof parsed.callback_url === 'string' ? parsed.callback_url : null,

@@ -4,6 +4,7 @@
 // the CLI. What each task id answers is decided in scenarios.mjs.
 
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -48,7 +49,11 @@ const CREATE_ROUTES = new Map([
  * Resolves to { url, port, close(), requests(id?), reset() }.
  */
 export async function startFakeServer({ port = 0, host = '127.0.0.1', staticDirs = {}, evolinkIds = false } = {}) {
-  const state = { log: [], tasks: new Map(), creates: new Map(), baseUrl: "", evolinkIds };
+  const state = {
+    log: [], tasks: new Map(), creates: new Map(), baseUrl: "", evolinkIds,
+    // Result files: their request log, the signatures expired on demand, GETs per URL (for cuts).
+    mediaLog: [], expired: new Set(), mediaGets: new Map(),
+  };
   const mounts = [['/media', MEDIA_DIR], ...staticMounts(staticDirs)];
   const server = createServer((req, res) => {
     handle(req, res, state, mounts).catch((err) => failRequest(res, err));
@@ -64,6 +69,8 @@ export async function startFakeServer({ port = 0, host = '127.0.0.1', staticDirs
     port: actualPort,
     close: () => closeServer(server),
     requests: (id) => (id === undefined ? [...state.log] : state.log.filter((r) => r.taskId === id)),
+    mediaRequests: () => [...state.mediaLog],
+    expire: (sig) => void state.expired.add(sig),
     reset: () => resetState(state),
   };
 }
@@ -79,6 +86,9 @@ function resetState(state) {
   state.log.length = 0;
   state.tasks.clear();
   state.creates.clear();
+  state.mediaLog.length = 0;
+  state.expired.clear();
+  state.mediaGets.clear();
 }
 
 /** Static mounts as [prefix without trailing slash, absolute dir], longest prefix first. */
@@ -120,9 +130,29 @@ async function handle(req, res, state, mounts) {
     resetState(state);
     return send(res, jsonReply(200, { reset: true }));
   }
+  if (pathname === '/__media' && req.method === 'GET') return send(res, jsonReply(200, state.mediaLog));
+  if (pathname === '/__expire' && req.method === 'POST') {
+    const sig = new URLSearchParams(query).get('sig');
+    if (!sig) return send(res, errorReply(400, { message: 'POST /__expire?sig=<signature>' }));
+    state.expired.add(sig);
+    return send(res, jsonReply(200, { expired: sig }));
+  }
+  const result = /^\/(media|generated)\//.test(pathname) && (req.method === 'GET' || req.method === 'HEAD');
+  const media = result ? mediaOptions(req, state, pathname, query) : null;
+  if (media?.expired) {
+    // As a storage provider's signed URL answers once its time is up (S3, R2: 403 AccessDenied).
+    res.writeHead(403, { 'content-type': 'application/xml' });
+    return void res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+  }
+  const generated = /^\/generated\/(\d{1,11})(\.[a-z0-9]+)?$/.exec(pathname);
+  if (generated && result) {
+    const size = Number(generated[1]);
+    const type = CONTENT_TYPES[generated[2] ?? ''] ?? 'application/octet-stream';
+    return sendBytes(req, res, size, type, (start, end) => generatedStream(start, end), media);
+  }
   const mount = mounts.find(([prefix]) => pathname === prefix || pathname.startsWith(`${prefix}/`));
   if (mount && (req.method === 'GET' || req.method === 'HEAD')) {
-    return serveFile(req, res, mount[1], pathname.slice(mount[0].length), pathname);
+    return serveFile(req, res, mount[1], pathname.slice(mount[0].length), pathname, media);
   }
   return send(res, errorReply(404, { message: `No route for ${req.method} ${pathname}.` }));
 }
@@ -238,7 +268,7 @@ function failRequest(res, err) {
   send(res, errorReply(500, { message: String(err?.message ?? err) }));
 }
 
-async function serveFile(req, res, root, relPath, pathname) {
+async function serveFile(req, res, root, relPath, pathname, media = null) {
   const segments = safeSegments(relPath);
   if (!segments) return send(res, errorReply(403, { message: 'Path not allowed.' }));
   let file = path.join(root, ...segments);
@@ -249,7 +279,110 @@ async function serveFile(req, res, root, relPath, pathname) {
     info = await statOrNull(file);
   }
   if (!info?.isFile()) return send(res, errorReply(404, { message: `No file at ${pathname}.` }));
+  if (media) {
+    const type = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    return sendBytes(req, res, info.size, type, (start, end) => createReadStream(file, { start, end }), media);
+  }
   return streamFile(req, res, file, info.size);
+}
+
+/**
+ * What a request for a result file (/media/…, /generated/…) asks of it, from its query, and its
+ * entry in the media log: `sig=S` (expired once POST /__expire?sig=S was called), `cut=N` (the
+ * answer promises the whole length but the socket is destroyed after N bytes of body) for the
+ * first `cuts=K` GETs of that exact URL (every GET when `cuts` is absent), `chunked=1` (no
+ * Content-Length: sent chunked, as from a server that does not know the length), `pace=MS` (a
+ * pause of MS ms after each 64 KiB of body: a slow download).
+ */
+function mediaOptions(req, state, pathname, query) {
+  const params = new URLSearchParams(query);
+  const url = `${pathname}?${query}`;
+  const gets = (state.mediaGets.get(url) ?? 0) + (req.method === 'GET' ? 1 : 0);
+  state.mediaGets.set(url, gets);
+  const sig = params.get('sig');
+  const expired = sig !== null && state.expired.has(sig);
+  const cut = /^\d+$/.test(params.get('cut') ?? '') ? Number(params.get('cut')) : null;
+  const cuts = /^\d+$/.test(params.get('cuts') ?? '') ? Number(params.get('cuts')) : Infinity;
+  const options = {
+    expired,
+    cutAt: cut !== null && req.method === 'GET' && gets <= cuts ? cut : null,
+    chunked: params.get('chunked') === '1',
+    paceMs: /^\d{1,5}$/.test(params.get('pace') ?? '') ? Number(params.get('pace')) : 0,
+  };
+  state.mediaLog.push({
+    method: req.method, path: pathname, query, range: req.headers.range ?? null,
+    status: expired ? 403 : null, cut: options.cutAt, time: Date.now(),
+  });
+  return options;
+}
+
+/** Sends `size` bytes from `open(start, end)` (a Readable), with Range support, honouring a
+ * result file's options (`cutAt`, `chunked`). Streams with backpressure: nothing is held whole. */
+function sendBytes(req, res, size, contentType, open, { cutAt = null, chunked = false, paceMs = 0 } = {}) {
+  const headers = { 'content-type': contentType, 'accept-ranges': 'bytes' };
+  const range = parseRange(req.headers.range, size);
+  if (range === 'unsatisfiable') {
+    return void res.writeHead(416, { ...headers, 'content-range': `bytes */${size}` }).end();
+  }
+  const { start, end } = range ?? { start: 0, end: size - 1 };
+  if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`;
+  if (!chunked) headers['content-length'] = end - start + 1;
+  res.writeHead(range ? 206 : 200, headers);
+  if (req.method === 'HEAD' || size === 0) return void res.end();
+  const stream = paceMs > 0 ? paced(open(start, end), paceMs) : open(start, end);
+  if (cutAt === null) {
+    stream.on('error', () => res.destroy()).pipe(res);
+    return;
+  }
+  // Cut off midway: the first cutAt bytes, then the connection is destroyed.
+  let sent = 0;
+  stream.on('data', (chunk) => {
+    const room = cutAt - sent;
+    if (chunk.length >= room) {
+      stream.destroy();
+      res.write(chunk.subarray(0, room), () => res.socket?.destroy());
+      sent = cutAt;
+      return;
+    }
+    sent += chunk.length;
+    if (!res.write(chunk)) {
+      stream.pause();
+      res.once('drain', () => stream.resume());
+    }
+  });
+  stream.on('error', () => res.destroy());
+  res.on('close', () => stream.destroy());
+}
+
+/** `source` re-chunked to 64 KiB pieces with a pause of `ms` after each. */
+function paced(source, ms) {
+  return Readable.from((async function* pieces() {
+    for await (const chunk of source) {
+      for (let at = 0; at < chunk.length; at += 64 * 1024) {
+        yield chunk.subarray(at, at + 64 * 1024);
+        await new Promise((ok) => setTimeout(ok, ms));
+      }
+    }
+  })());
+}
+
+/** The byte at `offset` of every generated file: varied, and computable from the offset alone
+ * (a test checks any range of a copy without the original). */
+export const generatedByte = (offset) => (offset ^ (offset >>> 8) ^ (offset >>> 16) ^ (offset >>> 24)) & 255;
+
+/** Bytes start..end (inclusive) of a generated file, made as they are read (64 KiB at a time). */
+function generatedStream(start, end) {
+  let at = start;
+  return new Readable({
+    read() {
+      if (at > end) return void this.push(null);
+      const n = Math.min(64 * 1024, end - at + 1);
+      const chunk = Buffer.allocUnsafe(n);
+      for (let i = 0; i < n; i += 1) chunk[i] = generatedByte(at + i);
+      at += n;
+      this.push(chunk);
+    },
+  });
 }
 
 /** Decoded path segments, or null if any is `..`, undecodable, or hides a separator. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startFakeServer } from './server.mjs';
+import { generatedByte, startFakeServer } from './server.mjs';
 
 const SERVER_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server.mjs');
 
@@ -389,6 +389,73 @@ test('static serving: files, index.html, ranges, traversal rejected', async (t) 
   assert.equal(await rawGet(server, '/www/sub%2F..%2F..%2Fsecret.txt'), 403);
   assert.equal(await rawGet(server, '/elsewhere/index.html'), 404);
   assert.deepEqual(server.requests(), [], 'only /v1 requests are recorded');
+});
+
+test('[result:/PATH] directives: a completed task lists those results on this server', async (t) => {
+  const server = await withServer(t, { evolinkIds: true });
+  const prompt = '[as:ok] two [result:/generated/1000.mp4?sig=a] [result:/media/sample.mp4?cut=10]';
+  const { body } = await getJson(`${server.url}/v1/videos/generations`, { method: 'POST', body: JSON.stringify({ model: 'm', prompt }) });
+  await statusSequence(server, body.id, 3);
+  const done = (await getJson(`${server.url}/v1/tasks/${body.id}`)).body;
+  assert.equal(done.status, 'completed');
+  assert.deepEqual(done.results, [`${server.url}/generated/1000.mp4?sig=a`, `${server.url}/media/sample.mp4?cut=10`]);
+  assert.deepEqual(done.result_data.map((r) => r.video_url), done.results);
+});
+
+test('generated results: N bytes made on the fly, computable from the offset, with ranges; logged', async (t) => {
+  const server = await withServer(t);
+  const whole = await fetch(`${server.url}/generated/300000.mp4`);
+  assert.equal(whole.headers.get('content-type'), 'video/mp4');
+  assert.equal(whole.headers.get('content-length'), '300000');
+  assert.equal(whole.headers.get('accept-ranges'), 'bytes');
+  const bytes = new Uint8Array(await whole.arrayBuffer());
+  assert.equal(bytes.length, 300000);
+  assert.ok(bytes.every((b, i) => b === generatedByte(i)));
+  assert.notEqual(generatedByte(65536), generatedByte(0), 'not a 64 KiB repetition');
+  const ranged = await fetch(`${server.url}/generated/300000.mp4`, { headers: { range: 'bytes=70000-70009' } });
+  assert.equal(ranged.status, 206);
+  assert.equal(ranged.headers.get('content-range'), 'bytes 70000-70009/300000');
+  assert.deepEqual([...new Uint8Array(await ranged.arrayBuffer())], Array.from({ length: 10 }, (_, i) => generatedByte(70000 + i)));
+  const big = await fetch(`${server.url}/generated/52428800.bin`);
+  assert.equal(big.headers.get('content-type'), 'application/octet-stream');
+  assert.equal(big.headers.get('content-length'), '52428800');
+  let size = 0;
+  for await (const chunk of big.body) size += chunk.length;
+  assert.equal(size, 52428800);
+  assert.deepEqual(server.mediaRequests().map((r) => [r.method, r.path, r.range]), [
+    ['GET', '/generated/300000.mp4', null], ['GET', '/generated/300000.mp4', 'bytes=70000-70009'], ['GET', '/generated/52428800.bin', null],
+  ]);
+  assert.deepEqual(await (await fetch(`${server.url}/__media`)).json(), server.mediaRequests());
+  await fetch(`${server.url}/__reset`, { method: 'POST' });
+  assert.deepEqual(server.mediaRequests(), []);
+});
+
+test('result files: cut off midway (the first cuts=K GETs), chunked, paced, expired on demand (403)', async (t) => {
+  const server = await withServer(t);
+  const url = `${server.url}/generated/200000.mp4?cut=100000&cuts=1`;
+  const cut = await fetch(url);
+  assert.equal(cut.headers.get('content-length'), '200000');
+  await assert.rejects(cut.arrayBuffer(), 'the body ends early');
+  assert.equal((await (await fetch(url)).arrayBuffer()).byteLength, 200000, 'the second GET is whole');
+  const always = `${server.url}/media/sample.mp4?cut=5000`;
+  for (let i = 0; i < 2; i += 1) await assert.rejects(fetch(always).then((r) => r.arrayBuffer()));
+  const started = Date.now();
+  const paced = await fetch(`${server.url}/generated/300000.mp4?pace=100`);
+  assert.equal((await paced.arrayBuffer()).byteLength, 300000);
+  assert.ok(Date.now() - started >= 400, 'five 64 KiB pieces, 100 ms after each');
+  const chunked = await fetch(`${server.url}/generated/100000.mp4?chunked=1`);
+  assert.equal(chunked.headers.get('content-length'), null);
+  assert.equal((await chunked.arrayBuffer()).byteLength, 100000);
+  const signed = `${server.url}/media/sample.mp4?sig=s1`;
+  assert.equal((await fetch(signed)).status, 200);
+  assert.equal((await getJson(`${server.url}/__expire?sig=s1`, { method: 'POST' })).status, 200);
+  const expired = await fetch(signed);
+  assert.equal(expired.status, 403);
+  assert.match(await expired.text(), /Request has expired/);
+  assert.equal((await fetch(`${server.url}/generated/10.mp4?sig=s1`)).status, 403, 'a signature expires wherever it is used');
+  assert.equal((await fetch(`${server.url}/media/sample.mp4?sig=s2`)).status, 200);
+  assert.deepEqual(server.mediaRequests().filter((r) => r.query.includes('sig=')).map((r) => r.status), [null, 403, 403, null]);
+  assert.deepEqual(server.mediaRequests().slice(0, 2).map((r) => r.cut), [100000, null]);
 });
 
 test('CLI: prints the listening line and exits on SIGTERM despite a hanging request', async () => {

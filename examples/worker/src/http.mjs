@@ -29,7 +29,7 @@ export function withCors(response, origin, allowed) {
   out.headers.append('vary', 'Origin');
   if (origin === null || !allowed.includes(origin)) return out;
   out.headers.set('access-control-allow-origin', origin);
-  out.headers.set('access-control-expose-headers', 'x-task-source, retry-after, location');
+  out.headers.set('access-control-expose-headers', 'x-task-source, retry-after, location, content-range, accept-ranges, etag');
   return out;
 }
 
@@ -38,8 +38,8 @@ export function preflight(origin, allowed) {
   return withCors(new Response(null, {
     status: 204,
     headers: {
-      'access-control-allow-methods': 'GET, POST, OPTIONS',
-      'access-control-allow-headers': 'content-type',
+      'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+      'access-control-allow-headers': 'content-type, range',
       'access-control-max-age': '86400',
     },
   }), origin, allowed);

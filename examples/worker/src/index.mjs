@@ -9,6 +9,9 @@
 //   POST /callback       EvoLink's webhook, with the task's token: confirmed with one GET; idempotent
 //   GET  /v1/tasks/:id   GET /tasks/:id at the API's path, for tasks created here, so a page can use
 //                        `new EvoLinkClient({ baseUrl: '<this worker>' }).waitForTask(id)`
+//   GET  /results/:id/:n result n of the task, as saved in R2 (binding RESULTS, optional): a stable
+//                        URL for a result whose own link expires after 24 hours; ranges, ETag
+//   DELETE /results/:id  deletes the task's saved results (for the callers that may create)
 //   GET  /               health
 import { parseTaskCallback } from 'evolink-tasks';
 import { callerAddress } from './address.mjs';
@@ -16,6 +19,7 @@ import { checkCaller, checkTurnstile, newCallbackToken, takeCreate, verifyCallba
 import { HttpError, errorResponse, json, preflight, readJson, readText, withCors } from './http.mjs';
 import { isTaskId, mayExist, taskId, unknownTask } from './ids.mjs';
 import { createParams } from './params.mjs';
+import { savedView, serveResult } from './results.mjs';
 import { allowedOrigins, createSettings, newClient, upstreamError } from './settings.mjs';
 import { taskStub } from './store.mjs';
 
@@ -54,7 +58,14 @@ async function route(request, env, url) {
   // GET /v1/tasks/:id is GET /tasks/:id at the API's path: the same throttled record, never a
   // request to EvoLink per request (it was one, so one task id could spend the key's rate).
   const m = /^(?:\/v1)?\/tasks\/([^/]+)$/.exec(pathname);
-  if (m) return allow(request, 'GET') && showTask(env, taskId(m[1]));
+  if (m) return allow(request, 'GET') && showTask(env, taskId(m[1]), url);
+  // Saved results: routes only when the RESULTS bucket is bound (unset, nothing changes).
+  const r = /^\/results\/([^/]+)(?:\/(0|[1-9]\d{0,2}))?$/.exec(pathname);
+  if (r && env.RESULTS) {
+    if (r[2] === undefined) return allow(request, 'DELETE') && deleteResults(request, env, taskId(r[1]));
+    if (request.method !== 'HEAD') allow(request, 'GET');
+    return showResult(request, env, taskId(r[1]), Number(r[2]));
+  }
   if (pathname === '/') return allow(request, 'GET') && json({ service: 'evolink-tasks worker' });
   throw new HttpError(404, 'not_found', `No route for ${pathname}`);
 }
@@ -137,8 +148,26 @@ async function receiveCallback(request, env, url) {
 // GET /tasks/:id: the record (polled first when it is older than MIN_POLL_INTERVAL_MS). An id
 // dated in the future is unknown without waking a Durable Object; any other id wakes its
 // object, which answers 404 if this worker did not create it.
-async function showTask(env, id) {
+async function showTask(env, id, url) {
   if (!mayExist(id)) throw unknownTask();
-  const { task, source } = stored(await taskStub(env, id).show());
-  return json(task, 200, { 'x-task-source': source });
+  const { task, source, saves } = stored(await taskStub(env, id).show());
+  // Beside EvoLink's `results`: what became of each one's copy, and its stable URL once saved.
+  const shown = saves && env.RESULTS ? { ...task, saved_results: savedView(saves, id, url.origin) } : task;
+  return json(shown, 200, { 'x-task-source': source });
+}
+
+// GET /results/:id/:index: served from R2 without waking the task's Durable Object (a player
+// seeking asks many times). Open to whoever may read the task (its id), as GET /tasks/:id is.
+async function showResult(request, env, id, index) {
+  if (!mayExist(id)) throw unknownTask();
+  return serveResult(request, env.RESULTS, id, index);
+}
+
+// DELETE /results/:id: the same callers that may create (a listed page origin, a server with
+// SERVER_TOKEN), as saving costs storage; the task's Durable Object deletes and records it.
+async function deleteResults(request, env, id) {
+  checkCaller(request, { origins: allowedOrigins(env), serverToken: env.SERVER_TOKEN || null });
+  if (!mayExist(id)) throw unknownTask();
+  const { deleted } = stored(await taskStub(env, id).deleteResults());
+  return json({ id, deleted });
 }

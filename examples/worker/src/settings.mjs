@@ -51,6 +51,7 @@ export function createSettings(env) {
     throw notConfigured('Neither ALLOWED_ORIGINS (the pages that may create tasks) nor SERVER_TOKEN (for servers) is set');
   }
   if (!env.TASKS || !env.LIMITS) throw notConfigured('The Durable Object bindings TASKS and LIMITS are required (see wrangler.toml)');
+  if (env.RESULTS) resultSettings(env); // a RESULT_* var that is not a whole number: 503 naming it
   return {
     origins,
     serverToken: env.SERVER_TOKEN || null,
@@ -77,6 +78,18 @@ export function pollSettings(env) {
     backoffMs: [min ?? 1000, Math.max(min ?? 1000, max ?? 30_000)],
     maxAgeMs: wholeVar(env, 'ALARM_MAX_AGE_MS', 2 * 3600_000, 1),
     showIntervalMs: wholeVar(env, 'MIN_POLL_INTERVAL_MS', 2000, 0),
+  };
+}
+
+/** Saved results (README "Saved results"): the R2 bucket (binding RESULTS; null when unset:
+ * nothing is saved), the largest result copied, the first wait before a failed copy is retried,
+ * and how long copies are kept. */
+export function resultSettings(env) {
+  return {
+    bucket: env.RESULTS ?? null,
+    maxBytes: wholeVar(env, 'RESULT_MAX_BYTES', 1024 ** 3, 1),
+    retryMs: wholeVar(env, 'RESULT_RETRY_MS', 60_000, 1),
+    retentionMs: wholeVar(env, 'RESULT_RETENTION_MS', 30 * 86_400_000, 1),
   };
 }
 

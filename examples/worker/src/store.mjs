@@ -3,7 +3,7 @@
 // about its task: its alarm polls at the package's adaptive pace (`planPoll`) until the task
 // ends, GET /tasks/:id may poll sooner, and a callback is confirmed here.
 //
-// Storage (two keys):
+// Storage (two keys, three with saved results):
 //   record  { task, source, checkedAt, callbackNonce? }  the task as EvoLink last answered it,
 //           where that answer came from ('create', 'alarm', 'poll', 'callback'), when (ms), and
 //           the nonce of the task's callback token. An ended task (completed, failed, cancelled)
@@ -12,10 +12,16 @@
 //           creation time, planPoll's state as it returned it, GETs made, failures in a row, the
 //           last attempt, why the alarms stopped (null while they run; also null once the task
 //           ended), and the GETs made to confirm callbacks.
+//   saves   { since, deleteAt, items: [{ state, attempts, retryAt?, reason?, message?, size?,
+//           contentType?, etag? }] }  with the RESULTS bucket bound, once the task completed:
+//           per result URL, its copy in R2 ('saving', 'saved', 'failed', 'deleted'; results.mjs).
+//           After the task ended the alarm does this work: the copies due, their retries, and the
+//           deletion of the copies at `deleteAt`.
 import { DurableObject } from 'cloudflare:workers';
 import { ApiError, planPoll } from 'evolink-tasks';
 import { HttpError } from './http.mjs';
-import { newClient, pollSettings, upstreamError } from './settings.mjs';
+import { MAX_ATTEMPTS, copyResult, newSaves, resultKey, retryAt } from './results.mjs';
+import { newClient, pollSettings, resultSettings, upstreamError } from './settings.mjs';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const CONFIRM_TIMEOUT_MS = 8000; // EvoLink waits 10 s for the webhook's answer
@@ -47,6 +53,8 @@ export class TaskStore extends DurableObject {
   // When the last GET began, kept in memory: a request that loaded the record before that GET
   // wrote its answer must not start another.
   #askedAt = 0;
+  #copying = null; // the copy under way (a promise), and how to stop it
+  #stopCopy = null;
 
   #api() {
     // One GET per poll: a failed poll is retried by the alarm, on its own backoff, not inside
@@ -60,8 +68,8 @@ export class TaskStore extends DurableObject {
   }
 
   async #load() {
-    const got = await this.ctx.storage.get(['record', 'watch']);
-    return { record: got.get('record') ?? null, watch: got.get('watch') ?? null };
+    const got = await this.ctx.storage.get(['record', 'watch', 'saves']);
+    return { record: got.get('record') ?? null, watch: got.get('watch') ?? null, saves: got.get('saves') ?? null };
   }
 
   /** Records a task just created and sets its first alarm. */
@@ -80,12 +88,28 @@ export class TaskStore extends DurableObject {
    * nobody asked for MIN_POLL_INTERVAL_MS, so however often anyone asks, EvoLink is asked at most
    * once per interval per task, and never once the task has ended. */
   async show() {
-    const { record, watch } = await this.#load();
+    const { record, watch, saves } = await this.#load();
     if (!record) return { error: { status: 404, code: 'unknown_task', message: 'No task with that id was created here' } };
     const { showIntervalMs } = pollSettings(this.env);
     const last = Math.max(record.checkedAt, watch?.triedAt ?? 0, this.#askedAt);
-    if (isTerminal(record.task) || Date.now() - last < showIntervalMs) return { task: record.task, source: record.source };
+    if (isTerminal(record.task)) {
+      // A task that completed before the bucket was bound is saved from its first read on.
+      const started = saves ?? (await this.#startSaves(record.task, Date.now()));
+      return { task: record.task, source: record.source, saves: started };
+    }
+    if (Date.now() - last < showIntervalMs) return { task: record.task, source: record.source, saves };
     return this.#poll('poll');
+  }
+
+  /** DELETE /results/:id: the task's saved copies are deleted (a copy under way is stopped first)
+   * and recorded as deleted; no retry or retention alarm remains for them. */
+  async deleteResults() {
+    const { record, saves } = await this.#load();
+    if (!record) return { error: { status: 404, code: 'unknown_task', message: 'No task with that id was created here' } };
+    if (!saves) return { deleted: 0 };
+    const deleted = await this.#deleteSaves(record.task.id, saves, 'request', 'deleted on request (DELETE /results/:id)');
+    if (isTerminal(record.task)) await this.ctx.storage.deleteAlarm();
+    return { deleted };
   }
 
   /** POST /callback with a valid token whose nonce is `nonce`: confirmed with one GET, recorded
@@ -103,7 +127,8 @@ export class TaskStore extends DurableObject {
   }
 
   async alarm() {
-    const { record, watch } = await this.#load();
+    const { record, watch, saves } = await this.#load();
+    if (record && saves && isTerminal(record.task)) return this.#results(record.task, saves);
     if (!record || !watch || isTerminal(record.task) || watch.stopped) return;
     if (Date.now() - watch.since >= pollSettings(this.env).maxAgeMs) {
       watch.stopped = 'max_age';
@@ -140,11 +165,118 @@ export class TaskStore extends DurableObject {
     const now = Date.now();
     Object.assign(watch, { polls: watch.polls + 1, failures: 0, triedAt: now });
     const updated = isTerminal(record.task) ? record : { ...record, task, source, checkedAt: now };
-    const at = isTerminal(updated.task) ? null : this.#plan(updated.task, watch, now);
-    await this.ctx.storage.put({ record: updated, watch });
+    let at = isTerminal(updated.task) ? null : this.#plan(updated.task, watch, now);
+    // The poll that learnt of the completion (callback, alarm or read, whichever came first)
+    // starts the saving: an alarm now does the copies, so this answer does not wait for them.
+    let { saves } = loaded;
+    const saving = !saves && !isTerminal(record.task) && updated.task.status === 'completed' && this.#savesFor(updated.task, now);
+    if (saving) {
+      saves = saving;
+      at = now;
+    }
+    await this.ctx.storage.put(saving ? { record: updated, watch, saves } : { record: updated, watch });
     if (at === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(at);
-    return { task: updated.task, source: updated.source };
+    return { task: updated.task, source: updated.source, saves };
+  }
+
+  /** The saves of a completed task, or null (no bucket, not completed). A RESULT_* var that is
+   * not a whole number (POST /tasks answers 503 meanwhile) must not lose the task's record. */
+  #savesFor(task, now) {
+    if (!this.env.RESULTS || task.status !== 'completed') return null;
+    try {
+      return newSaves(task, now, resultSettings(this.env).retentionMs);
+    } catch (e) {
+      console.error('results not saved:', e.message);
+      return null;
+    }
+  }
+
+  /** Starts the saves of a task found completed without them (null if there is nothing to save). */
+  async #startSaves(task, now) {
+    const saves = this.#savesFor(task, now);
+    if (!saves) return null;
+    await this.ctx.storage.put('saves', saves);
+    await this.ctx.storage.setAlarm(now);
+    return saves;
+  }
+
+  /** The alarm of an ended task: deletes the copies whose retention ran out, else makes the
+   * first copy that is due (one per alarm, so each alarm stays well within its 15 minutes), then
+   * sets the alarm for the next copy, retry or the deletion. */
+  async #results(task, saves) {
+    const { bucket, maxBytes, retryMs } = resultSettings(this.env);
+    if (!bucket) return;
+    if (Date.now() >= saves.deleteAt) {
+      await this.#deleteSaves(task.id, saves, 'retention', 'deleted when its retention (RESULT_RETENTION_MS) ran out');
+      return;
+    }
+    for (let index = 0; index < saves.items.length; index++) {
+      if (saves.items[index].state !== 'saving' || saves.items[index].retryAt > Date.now()) continue;
+      const stop = new AbortController();
+      this.#stopCopy = stop;
+      this.#copying = copyResult(bucket, task.results[index], resultKey(task.id, index), {
+        maxBytes, signal: stop.signal, customMetadata: { task: task.id, index: String(index) },
+      });
+      const outcome = await this.#copying;
+      this.#copying = this.#stopCopy = null;
+      // Read again: a DELETE may have come meanwhile (then the copy just made goes too).
+      saves = (await this.#load()).saves;
+      const item = saves.items[index];
+      if (item.state !== 'saving') {
+        if (outcome.ok) await bucket.delete(resultKey(task.id, index));
+        break;
+      }
+      const now = Date.now();
+      // Waiting for the isolate's part buffers is not an attempt, for a while (a few minutes):
+      // then it counts as one, so nothing can keep a task's alarm busy forever.
+      if (outcome.busy && (item.waits ?? 0) < 60) {
+        item.waits = (item.waits ?? 0) + 1;
+        item.retryAt = now + 1000 + Math.round(Math.random() * 2000);
+        await this.ctx.storage.put('saves', saves);
+        break;
+      }
+      item.attempts += 1;
+      if (outcome.ok) {
+        Object.assign(item, { state: 'saved', size: outcome.size, contentType: outcome.contentType, etag: outcome.etag, savedAt: now });
+        delete item.retryAt;
+        delete item.reason;
+        delete item.message;
+      } else if (outcome.retry && item.attempts < MAX_ATTEMPTS) {
+        Object.assign(item, { reason: outcome.reason, message: outcome.message, retryAt: retryAt(item.attempts, retryMs, now) });
+      } else {
+        const gaveUp = outcome.retry ? ` (gave up after ${item.attempts} attempts)` : '';
+        Object.assign(item, { state: 'failed', reason: outcome.reason, message: outcome.message + gaveUp });
+        delete item.retryAt;
+      }
+      await this.ctx.storage.put('saves', saves);
+      break;
+    }
+    const retries = saves.items.filter((i) => i.state === 'saving').map((i) => i.retryAt);
+    const kept = saves.items.some((i) => i.state === 'saved');
+    const next = Math.min(...retries, kept ? saves.deleteAt : Infinity);
+    if (next === Infinity) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Deletes every copy of the task (stopping one under way) and records why; the count deleted. */
+  async #deleteSaves(id, saves, reason, message) {
+    let deleted = 0;
+    const keys = [];
+    for (const [index, item] of saves.items.entries()) {
+      if (item.state === 'saved') deleted += 1;
+      if (item.state === 'saved' || item.state === 'saving') {
+        keys.push(resultKey(id, index));
+        Object.assign(item, { state: 'deleted', reason, message });
+        delete item.retryAt;
+      }
+    }
+    // Recorded first, so a copy finishing meanwhile sees it and deletes what it made.
+    await this.ctx.storage.put('saves', saves);
+    this.#stopCopy?.abort(new Error('deleted'));
+    await this.#copying;
+    if (this.env.RESULTS && keys.length > 0) await this.env.RESULTS.delete(keys);
+    return deleted;
   }
 
   /** After a failed GET: stop on a refusal (401, 403, 404, other 4xx), wait out a 429 (its
