@@ -270,8 +270,12 @@ describe('callbacks', () => {
     const unknown = await callback(W.main, a.path, { id: unknownId(), status: 'completed' });
     assert.equal(unknown.status, 403, unknown.text);
     assert.equal((await upstreamLog()).length, before, 'no request reached EvoLink');
-    const recorded = await call(W.main, `/tasks/${a.id}`); // inside the poll interval: the record
-    assert.deepEqual([recorded.data.status, recorded.headers.get('x-task-source')], ['pending', 'create']);
+    // Nothing was recorded from the forged callbacks: the record is still the create's (or, if
+    // this machine took longer than the 250 ms poll interval to get here, the read's own poll).
+    const recorded = await call(W.main, `/tasks/${a.id}`);
+    const source = recorded.headers.get('x-task-source');
+    assert.ok(['create', 'poll'].includes(source), `the record's source: ${source}`);
+    if (source === 'create') assert.equal(recorded.data.status, 'pending');
     const genuine = await callback(W.main, a.path, sent); // the real token still works
     assert.deepEqual([genuine.status, genuine.data.status], [200, 'completed'], genuine.text);
   });
