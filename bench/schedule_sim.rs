@@ -332,9 +332,9 @@ fn main() {
         workload(
             "b",
             "(b) 30 s–10 min, noisy stepped progress, 20 % stall",
-            "≤ 0.3× the requests of fixed 5 s, mean delay ≤ 1.82 s, p95 < 5 s",
+            "≤ 0.3× the requests of fixed 5 s, mean delay ≤ 1.82 s",
             &population,
-            |r, f| r.requests <= 0.3 * f.requests && r.mean_delay <= 1.82 && r.p95_delay < 5.0,
+            |r, f| r.requests <= 0.3 * f.requests && r.mean_delay <= 1.82,
         ),
         workload(
             "c",
@@ -396,6 +396,10 @@ fn main() {
             )
         })
         .collect();
+    targets.push((
+        "(b) p95 delay < 5 s (an earlier round's target), at every clock skew".into(),
+        workloads[1].adaptive.iter().all(|r| r.p95_delay < 5.0),
+    ));
     targets.push((
         "a 2.5 s task (estimate 3 s) seen within 4 s, at every clock skew".into(),
         short_delays.iter().all(|d| *d < 4.0),
