@@ -206,10 +206,11 @@ impl Forecast {
     /// multiple of it, else 1.
     fn grain(&self) -> f64 {
         let points = [self.first, self.last, self.latest];
-        let all = |g: f64| points.iter().flatten().all(|(_, p)| p % g == 0.0);
-        if all(10.0) {
+        // Progress is a whole number 0..=100: an integer remainder (a float one would ship fmod).
+        let all = |g: u32| points.iter().flatten().all(|(_, p)| *p as u32 % g == 0);
+        if all(10) {
             10.0
-        } else if all(5.0) {
+        } else if all(5) {
             5.0
         } else {
             1.0
