@@ -27,9 +27,14 @@ import { ensureFloor, dist as floorDist, RELEASE_WASM as FLOOR_RELEASE_WASM } fr
 import { benchDir, root, run as exec, table, target } from './lib.mjs';
 
 export const title = 'Size: what a browser downloads to follow a task';
-const BUDGET = 40_000; // bytes: 40 kB, at most
+const BUDGET = 70_000; // bytes: 70 kB, at most (issue 19; 40 kB before)
 const kB = (bytes) => `${(bytes / 1000).toFixed(1)} kB`;
-const RELEASE_WASM = 'target/wasm32-unknown-unknown/release/evolink_tasks.wasm';
+// `make pkg` builds with nightly into target/nightly; `make pkg NIGHTLY=0` (NIGHTLY=0 here too)
+// with stable into target. The named build is checked against the shipped file either way.
+const NIGHTLY_WASM = 'target/nightly/wasm32-unknown-unknown/release/evolink_tasks.wasm';
+const RELEASE_WASM = process.env.NIGHTLY !== '0' && existsSync(join(root, NIGHTLY_WASM))
+  ? NIGHTLY_WASM
+  : 'target/wasm32-unknown-unknown/release/evolink_tasks.wasm';
 
 const COMPARED = [
   { name: 'evolink-tasks (bundled entry)', entry: 'ours.mjs', wasm: true },
@@ -327,7 +332,7 @@ export async function run() {
   return {
     markdown,
     data: { rows, floor, budgetBrotliBytes: BUDGET, wasmBrotli: wasmSizes.brotli, jsBrotli: jsSizes.brotli, parts: all, twiggy: w.error ?? null, namedBuildMatchesShipped: w.matchesShipped ?? null },
-    targets: [target('evolink-tasks pkg (wasm + browser.mjs) at most 40 kB brotli', ours.brotli <= BUDGET,
+    targets: [target('evolink-tasks pkg (wasm + browser.mjs) at most 70 kB brotli', ours.brotli <= BUDGET,
       `ours ${ours.brotli} bytes: wasm ${wasmSizes.brotli} + JS ${jsSizes.brotli}; the floor of this stack ${floor.brotli} bytes: wasm ${floor.wasmBrotli} + JS ${floor.jsBrotli}`)],
   };
 }

@@ -13,6 +13,19 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The npm artifact is built by the nightly toolchain with the standard library rebuilt
+# (Makefile: NIGHTLY): its wasm32 target and the library's source.
+if ! rustup toolchain list | grep -q '^nightly-'; then
+  say "installing the nightly toolchain (minimal profile)"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! rustup +nightly target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup +nightly target add wasm32-unknown-unknown
+fi
+if ! rustup +nightly component list --installed | grep -q '^rust-src'; then
+  rustup +nightly component add rust-src
+fi
+
 # The CLI must be the very version of the wasm-bindgen crate (Cargo.toml pins it with `=`).
 want=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml)
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)

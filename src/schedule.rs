@@ -3,10 +3,14 @@
 //! server's `Retry-After` hint and the overall deadline.
 //!
 //! The adaptive pace forecasts when the task will complete, from `task_info.estimated_time`
-//! and from how fast `progress` rises, and polls sparsely while completion is far off (about
-//! a third of the time remaining) and every few seconds around it. Nothing here reads a clock or a random
-//! source: callers pass `now` and a random number, so the same inputs always give the same
-//! delays and a simulator can run it in virtual time (`bench/schedule_sim.rs`).
+//! and from how fast `progress` rises, and judges how sure that forecast is from how well the
+//! observations agree. A line of progress that each new observation confirms gives a window of
+//! a second or two, and the pace polls once, just after it; a line that observations beat, or
+//! an estimate alone, gives a wide window, and the pace polls sparsely (never more than two
+//! thirds of the time left before the window opens) and then every few seconds through it.
+//! Nothing here reads a clock or a random source: callers pass `now` and a random number, so
+//! the same inputs always give the same delays and a simulator can run it in virtual time
+//! (`bench/schedule_sim.rs`).
 
 use crate::task::{Task, TaskStatus};
 
@@ -81,7 +85,8 @@ impl Default for Policy {
 
 /// What a wait has learnt about when its task will complete. It serializes to a small
 /// JSON-able value, so a durable scheduler (a Durable Object's alarm) can keep it between
-/// requests: see [`plan`].
+/// requests: see [`plan`]. Fields added later default when absent, so a state stored by an
+/// earlier version still reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Forecast {
@@ -93,7 +98,48 @@ pub struct Forecast {
     first: Option<(f64, f64)>,
     /// The latest rise in progress: (time, progress).
     last: Option<(f64, f64)>,
+    /// The latest progress seen above zero, risen or not: (time, progress).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latest: Option<(f64, f64)>,
+    /// How far progress ran ahead of the line the forecast had drawn, in points: the largest
+    /// such lead, shrinking by a quarter at each observation that leads by less. `None` until
+    /// an observation tested a line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lead: Option<f64>,
 }
+
+/// Where the forecast puts completion and how sure it is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Outlook {
+    /// The expected completion (ms since the epoch).
+    at: f64,
+    /// How much earlier it may come (ms): the window is `at - early..=at + early`.
+    early: f64,
+    /// The pause to keep while completion may be happening (ms).
+    pace: f64,
+    /// Whether the window is narrow enough for one poll at its end (a line that held).
+    sure: bool,
+}
+
+/// Points by which progress is assumed to run ahead of a line no observation has tested yet.
+const LEAD_UNTESTED: f64 = 1.0;
+/// How much of the largest lead an observation that leads by less keeps.
+const LEAD_DECAY: f64 = 0.75;
+/// A stall: no rise for as long as progress takes to move this many times its slack.
+const STALL_SLACKS: f64 = 2.0;
+/// Far from completion, the window opens at most this share of the time left before it:
+/// the first pause is at least a third of the time left.
+const FAR_EARLY: f64 = 0.65;
+/// With an estimate alone, the pace around it: this times the square root of the estimated
+/// duration in seconds (1 s for 16 s, 2.5 s for 100 s), at most the near pace: a short task is
+/// polled more often around its estimate.
+const ESTIMATE_PACE: f64 = 0.25;
+/// Sure: the whole window is at most this wide on either side (ms) and this share of the
+/// task's duration; then one poll at its end instead of polls through it.
+const SURE_MS: f64 = 2_500.0;
+const SURE_SHARE: f64 = 0.035;
+/// Once overdue, the pace lengthens by this share of the time overdue.
+const OVERDUE_STRETCH: f64 = 0.05;
 
 impl Forecast {
     /// Takes one observation of the task made at `now` (ms since the epoch).
@@ -113,11 +159,17 @@ impl Forecast {
             (Some(p), TaskStatus::Processing | TaskStatus::Other(_)) if p > 0 => p as f64,
             _ => return,
         };
+        // How far this observation runs ahead of the line drawn so far: the test of the line.
+        if let Some((per_ms, (t, p))) = self.line() {
+            let lead = (progress - (p + per_ms * (now - t)).min(100.0)).max(0.0);
+            self.lead = Some(lead.max(self.lead.unwrap_or(0.0) * LEAD_DECAY));
+        }
         match self.last {
             // A large fall means the task started over: forget what was learnt.
             Some((_, last)) if progress + 20.0 < last => {
                 self.first = Some((now, progress));
                 self.last = self.first;
+                self.lead = None;
             }
             Some((_, last)) if progress <= last => {}
             _ => {
@@ -125,29 +177,109 @@ impl Forecast {
                 self.last = Some((now, progress));
             }
         }
+        self.latest = Some((now, progress));
+    }
+
+    /// The rate at which progress rose (points per ms) and the latest observation to draw the
+    /// line from, once progress has risen.
+    fn line(&self) -> Option<(f64, (f64, f64))> {
+        let ((t0, p0), (t1, p1)) = (self.first?, self.last?);
+        if p1 <= p0 || t1 <= t0 {
+            return None;
+        }
+        let per_ms = (p1 - p0) / (t1 - t0);
+        // Drawn from the latest rise, unless progress has not risen for longer than noise
+        // explains (a stall): then from now, as if progress resumed as the latest observation.
+        let from = match self.latest {
+            Some((t, _)) if per_ms * (t - t1) > STALL_SLACKS * self.slack() => (t, p1),
+            _ => (t1, p1),
+        };
+        Some((per_ms, from))
+    }
+
+    /// Points by which progress may be off the line: how far it ran ahead before, and its grain.
+    fn slack(&self) -> f64 {
+        self.lead.unwrap_or(LEAD_UNTESTED) + self.grain()
+    }
+
+    /// Points of granularity the progress seems to move in: 10 or 5 when every value seen is a
+    /// multiple of it, else 1.
+    fn grain(&self) -> f64 {
+        let points = [self.first, self.last, self.latest];
+        // Progress is a whole number 0..=100: an integer remainder (a float one would ship fmod).
+        let all = |g: u32| points.iter().flatten().all(|(_, p)| *p as u32 % g == 0);
+        if all(10) {
+            10.0
+        } else if all(5) {
+            5.0
+        } else {
+            1.0
+        }
+    }
+
+    /// Where completion is expected and how sure the forecast is, judged from how well the
+    /// observations agree: a line of progress that held (each new observation close to it)
+    /// narrows the window to a point or two of progress; an untested line, a line that was
+    /// beaten, or an estimate alone keep it wide.
+    fn outlook(&self, now: f64) -> Option<Outlook> {
+        if let Some((per_ms, (t, p))) = self.line() {
+            let ((_, p0), (_, p1)) = (self.first?, self.last?);
+            // Progress is read as whole grains: it is likely half a grain further than shown.
+            let half = self.grain().min(1.0) / 2.0;
+            let at = t + (100.0 - p - half) / per_ms;
+            let slack = self.slack() - half;
+            // Unsure of where progress is now (slack points) and of the rate (slack points over
+            // the points it was measured on).
+            let left = (at - now).max(0.0);
+            let early = (slack / per_ms + left * slack / (p1 - p0)).min(left * FAR_EARLY);
+            let span = at - self.seen.map_or(at, |s| s.0);
+            return Some(Outlook {
+                at,
+                early,
+                pace: early,
+                sure: early <= SURE_MS.min(span * SURE_SHARE),
+            });
+        }
+        let at = self.estimate?;
+        let (seen_at, _) = self.seen?;
+        let left = (at - now).max(0.0);
+        let span = (at - seen_at).max(0.0);
+        Some(Outlook {
+            at,
+            early: left * FAR_EARLY,
+            pace: ESTIMATE_PACE * (span / 1000.0).sqrt() * 1000.0,
+            sure: false,
+        })
     }
 
     /// Milliseconds until the forecast completion (negative when overdue), if there is one:
     /// from the rate at which progress rose when it has risen, else from the estimate.
     pub fn remaining_ms(&self, now: f64) -> Option<f64> {
-        if let (Some((t0, p0)), Some((t1, p1))) = (self.first, self.last) {
-            if p1 > p0 && t1 > t0 {
-                let per_ms = (p1 - p0) / (t1 - t0);
-                return Some((100.0 - p1) / per_ms - (now - t1));
-            }
-        }
-        self.estimate.map(|e| e - now)
+        self.outlook(now).map(|o| o.at - now)
     }
 
-    /// The adaptive pause: about a third of the time remaining while completion is far off, the near pace
-    /// around it, slowly lengthening once overdue, always within `min_ms..=max_ms`.
+    /// The adaptive pause, always within `min_ms..=max_ms`: when the forecast is sure, one
+    /// poll just after the completion it predicts; else up to the earliest time completion is
+    /// plausible, then every so often (a few seconds, longer for longer tasks), slowly
+    /// lengthening once overdue. With no hint, the documented 5 s.
     pub fn pause_ms(&self, now: f64, min_ms: u64, max_ms: u64) -> u64 {
         let (min, max) = (min_ms as f64, (max_ms.max(min_ms)) as f64);
-        let near = within(NEAR_INTERVAL_MS as f64, min, max);
-        let pause = match self.remaining_ms(now) {
+        let pause = match self.outlook(now) {
             None => DEFAULT_INTERVAL_MS as f64,
-            Some(left) if left > 0.0 => (left * 0.35).max(near),
-            Some(late) => near - late * 0.05,
+            Some(o) => {
+                let pace = within(o.pace, min, within(NEAR_INTERVAL_MS as f64, min, max));
+                let start = o.at - o.early;
+                let late = now - o.at;
+                if o.sure && late < 0.0 {
+                    o.at + o.early - now
+                } else if start - now > pace {
+                    start - now
+                } else if late > 0.0 {
+                    pace + late * OVERDUE_STRETCH
+                } else {
+                    pace
+                }
+            }
         };
         within(pause, min, max) as u64
     }
@@ -347,7 +479,7 @@ mod tests {
         assert_eq!(
             f.pause_ms(167_000.0, 1_000, 30_000),
             NEAR_INTERVAL_MS,
-            "close: the near pace"
+            "close: the near pace (an estimate alone is never sure)"
         );
         assert_eq!(
             f.pause_ms(230_000.0, 1_000, 30_000),
@@ -421,15 +553,145 @@ mod tests {
         f.observe(&task(r#"{"status":"processing","progress":10}"#), 10_000.0);
         f.observe(&task(r#"{"status":"processing","progress":8}"#), 15_000.0); // noise: ignored
         f.observe(&task(r#"{"status":"processing","progress":30}"#), 30_000.0);
-        // 20 points in 20 s: the 70 left take 70 s from t = 30 s.
-        assert_eq!(f.remaining_ms(30_000.0), Some(70_000.0));
-        assert_eq!(f.remaining_ms(40_000.0), Some(60_000.0));
+        // 20 points in 20 s: the 70 left take 70 s from t = 30 s, less the half point that
+        // progress shown in whole points is likely past what it shows.
+        assert_eq!(f.remaining_ms(30_000.0), Some(69_500.0));
+        assert_eq!(f.remaining_ms(40_000.0), Some(59_500.0));
         // A restart from a low progress forgets the rate.
         f.observe(&task(r#"{"status":"processing","progress":5}"#), 50_000.0);
         assert_eq!(
             f.remaining_ms(50_000.0),
             Some(550_000.0),
             "back to the estimate"
+        );
+    }
+
+    /// Polls a task through the real poll loop: pending until `queued_ms`, then progress rising
+    /// from 0 to 100 at `done_ms`, shown by `shown` (the true progress to the one reported),
+    /// with `estimated_time` `estimate_s`. Returns the poll times (ms from creation) and the
+    /// detection delay.
+    fn run(
+        queued_ms: f64,
+        done_ms: f64,
+        estimate_s: u32,
+        shown: impl Fn(f64, usize) -> f64,
+    ) -> (Vec<f64>, f64) {
+        use crate::poller::{Poller, Step};
+        const START: f64 = 1_764_000_000_000.0;
+        let mut poller = Poller::new(Policy::default(), START);
+        let (mut now, mut polls) = (START, Vec::new());
+        loop {
+            assert!(matches!(poller.after_wait(now, 0.0), Step::Fetch { .. }));
+            let t = now - START;
+            polls.push(t);
+            let body = if t >= done_ms {
+                r#"{"id":"t","status":"completed","progress":100}"#.to_owned()
+            } else if t < queued_ms {
+                format!(
+                    r#"{{"id":"t","status":"pending","progress":0,"task_info":{{"estimated_time":{estimate_s}}}}}"#
+                )
+            } else {
+                let truth = 100.0 * (t - queued_ms) / (done_ms - queued_ms);
+                let p = within(shown(truth, polls.len()), 0.0, 99.0);
+                format!(r#"{{"id":"t","status":"processing","progress":{p}}}"#)
+            };
+            match poller.on_response(Ok(task(&body)), now, 0.5).next {
+                Step::Done => return (polls, t - done_ms),
+                Step::Wait(ms) => now += ms as f64,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn steady_progress_lands_a_poll_just_after_the_predicted_completion() {
+        // 60–90 s tasks, estimates 25 % off either way, progress in whole points.
+        for (done_s, estimate_s) in [(60.0, 75), (75.0, 56), (90.0, 112), (82.0, 82)] {
+            let done = done_s * 1000.0;
+            let (polls, delay) = run(1_000.0, done, estimate_s, |truth, _| truth.floor());
+            assert!(
+                polls.len() <= 5,
+                "{done_s} s, estimate {estimate_s} s: {polls:?}"
+            );
+            assert!(
+                (0.0..2_000.0).contains(&delay),
+                "{done_s} s, estimate {estimate_s} s: seen {delay} ms late"
+            );
+        }
+    }
+
+    #[test]
+    fn a_line_that_held_is_sure_and_one_that_was_beaten_is_not() {
+        let steady = |points: &[(f64, f64)]| {
+            let mut f = Forecast::default();
+            f.observe(
+                &task(r#"{"status":"pending","progress":0,"task_info":{"estimated_time":80}}"#),
+                0.0,
+            );
+            for &(t, p) in points {
+                let body = format!(r#"{{"status":"processing","progress":{p}}}"#);
+                f.observe(&task(&body), t);
+            }
+            f
+        };
+        // One point a second, seen on the line three times: completion at 99 s, within a second.
+        let held = steady(&[(20_000.0, 21.0), (50_000.0, 51.0), (80_000.0, 81.0)]);
+        let o = held.outlook(80_000.0).expect("outlook");
+        assert!(o.sure && o.early < 1_500.0, "{o:?}");
+        let pause = held.pause_ms(80_000.0, 1_000, 30_000) as f64;
+        assert!(
+            (19_000.0..20_500.0).contains(&pause),
+            "one poll just after completion: {pause}"
+        );
+        // The same line, then an observation far ahead of it: the window opens wide and the
+        // next poll comes before the completion that observation suggests.
+        let beaten = steady(&[(20_000.0, 21.0), (50_000.0, 51.0), (60_000.0, 76.0)]);
+        let o = beaten.outlook(60_000.0).expect("outlook");
+        assert!(!o.sure && o.early > 10_000.0, "{o:?}");
+        let pause = beaten.pause_ms(60_000.0, 1_000, 30_000) as f64;
+        let rate_of_last_leg = 25.0 / 10_000.0;
+        assert!(
+            pause < 25.0 / rate_of_last_leg,
+            "before the earliest plausible completion: {pause}"
+        );
+    }
+
+    #[test]
+    fn noisy_progress_keeps_the_forecast_unsure() {
+        // Progress off by up to ±6 points at random: the line keeps being beaten, so the
+        // forecast never claims a narrow window, and completion is still seen promptly.
+        let noise = [5.0, -6.0, 3.0, -2.0, 6.0, -4.0, 1.0, -5.0, 4.0, 0.0];
+        let (polls, delay) = run(2_000.0, 120_000.0, 120, |truth, i| {
+            (truth + noise[i % noise.len()]).floor()
+        });
+        assert!((0.0..5_000.0).contains(&delay), "seen {delay} ms late");
+        assert!(polls.len() > 5, "more polls than a steady task: {polls:?}");
+    }
+
+    #[test]
+    fn a_stall_moves_the_forecast_later_instead_of_polling_through_it() {
+        let mut f = Forecast::default();
+        for (t, p) in [(10_000.0, 10.0), (20_000.0, 20.0), (30_000.0, 30.0)] {
+            let body = format!(r#"{{"status":"processing","progress":{p}}}"#);
+            f.observe(&task(&body), t);
+        }
+        // Stuck at 30 for 40 s: completion is at least 70 s after now, as if it resumed now.
+        f.observe(&task(r#"{"status":"processing","progress":30}"#), 70_000.0);
+        let left = f.remaining_ms(70_000.0).expect("forecast");
+        assert!(left >= 69_000.0, "{left}");
+        assert!(f.pause_ms(70_000.0, 1_000, 30_000) > NEAR_INTERVAL_MS);
+    }
+
+    #[test]
+    fn a_state_stored_by_an_earlier_version_still_reads() {
+        // What `planPoll` returned before the forecast judged its confidence.
+        let old = r#"{"seen":[0,0],"estimate":60000,"first":[10000,10],"last":[30000,30]}"#;
+        let f: Forecast = serde_json::from_str(old).expect("old state");
+        assert_eq!(f.remaining_ms(30_000.0), Some(69_500.0));
+        let round = serde_json::to_string(&f).expect("json");
+        assert!(
+            !round.contains("latest") && !round.contains("lead"),
+            "no new field until there is something to keep: {round}"
         );
     }
 
