@@ -6,6 +6,7 @@ SHELL := bash
 # built" says what it buys and risks). `make pkg NIGHTLY=0` builds it with stable, as
 # everything else here is.
 NIGHTLY ?= 1
+export NIGHTLY # tests/pkg/trap.run.sh builds as pkg does, and says what that keeps
 ifeq ($(NIGHTLY),0)
 PKG_CARGO := cargo
 PKG_TARGET := target
@@ -23,7 +24,7 @@ BIN := node_modules/.bin
 # this line to build the floor and the named wasm the same way.
 WASM_OPT_FLAGS := -Oz -ocimfs 20 --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue
 
-.PHONY: setup pkg test test-native test-wasm test-pkg test-isolate test-worker test-demo test-frontend lint demo bench fuzz clean
+.PHONY: setup pkg trap-wasm test test-native test-wasm test-pkg test-isolate test-worker test-demo test-frontend lint demo bench fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -38,6 +39,13 @@ pkg: setup
 	  --strip-debug --strip-producers --strip-target-features target/bindgen/evolink_tasks_bg.wasm -o pkg/evolink_tasks.wasm
 	node scripts/build-pkg.mjs
 	@node scripts/size.mjs
+
+## trap-wasm: the wasm with --features trap-test (it traps on purpose), built as pkg's is, into
+## target/trap-test/trap.wasm (for tests/pkg/trap.run.sh)
+trap-wasm: setup
+	$(PKG_CARGO) build --quiet --release --target wasm32-unknown-unknown --lib --features trap-test $(PKG_CARGO_FLAGS)
+	mkdir -p target/trap-test && cp $(WASM) target/trap-test/trap.wasm
+	$(PKG_CARGO) build --quiet --release --target wasm32-unknown-unknown --lib $(PKG_CARGO_FLAGS)
 
 ## test: everything, as CI runs it
 test: setup lint test-native test-wasm test-pkg test-isolate test-worker test-demo test-frontend
