@@ -9,7 +9,7 @@ BIN := node_modules/.bin
 # this line to build the floor and the named wasm the same way.
 WASM_OPT_FLAGS := -Oz -ocimfs 20 --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue
 
-.PHONY: setup pkg test test-native test-wasm test-pkg test-worker test-demo lint demo bench fuzz clean
+.PHONY: setup pkg test test-native test-wasm test-pkg test-bundlers test-worker test-demo lint demo bench fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -26,7 +26,7 @@ pkg: setup
 	@node scripts/size.mjs
 
 ## test: everything, as CI runs it
-test: setup lint test-native test-wasm test-pkg test-worker test-demo
+test: setup lint test-native test-wasm test-pkg test-bundlers test-worker test-demo
 	@echo "==> all tests passed"
 
 lint:
@@ -50,6 +50,12 @@ test-wasm: setup
 test-pkg: pkg
 	@echo "==> the packed package in Node (ESM, CJS), Deno, workerd, Chromium (page, Vite), tsc"
 	tests/pkg/run.sh
+
+## test-bundlers: a tiny app per bundler and Next.js (Turbopack, webpack), built at the tools'
+## defaults, run in Chromium and hit with requests (about 6 minutes; the time box kills a stuck build)
+test-bundlers: pkg
+	@echo "==> the packed package bundled by esbuild, Bun, Rollup, Parcel, webpack, Vite and Next.js"
+	timeout -k 10 1800 node tests/bundlers/run.mjs
 
 test-worker: pkg
 	@echo "==> the edge worker example inside workerd"

@@ -2,7 +2,8 @@
 # Installs what building and testing need, skipping whatever is already there:
 # the wasm32 target, the wasm-bindgen CLI and test runner at the version Cargo.toml pins, the
 # npm dev tools from package-lock.json (esbuild, wasm-opt, Deno, workerd, Playwright's client),
-# and (when root) Debian's Chromium and ChromeDriver.
+# the bundlers of tests/bundlers (its own package-lock.json), and (when root) Debian's Chromium
+# and ChromeDriver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '==> %s\n' "$*"; }
@@ -23,6 +24,12 @@ fi
 if [ ! -x node_modules/.bin/esbuild ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dev tools from package-lock.json"
   npm ci --no-audit --no-fund
+fi
+
+# The bundlers tests/bundlers builds its apps with, each pinned in its own lockfile.
+if [ ! -x tests/bundlers/node_modules/.bin/next ] || [ tests/bundlers/package-lock.json -nt tests/bundlers/node_modules/.package-lock.json ]; then
+  say "installing the bundlers of tests/bundlers from its package-lock.json"
+  (cd tests/bundlers && npm ci --no-audit --no-fund)
 fi
 
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
