@@ -52,7 +52,7 @@ test-pkg: pkg
 	tests/pkg/run.sh
 
 ## test-bundlers: a tiny app per bundler and Next.js (Turbopack, webpack), built at the tools'
-## defaults, run in Chromium and hit with requests (about 6 minutes; the time box kills a stuck build)
+## defaults, run in Chromium and hit with requests (about 3 minutes here; the time box kills a stuck build)
 test-bundlers: pkg
 	@echo "==> the packed package bundled by esbuild, Bun, Rollup, Parcel, webpack, Vite and Next.js"
 	timeout -k 10 1800 node tests/bundlers/run.mjs
