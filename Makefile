@@ -24,7 +24,7 @@ BIN := node_modules/.bin
 # this line to build the floor and the named wasm the same way.
 WASM_OPT_FLAGS := -Oz -ocimfs 20 --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue
 
-.PHONY: setup pkg trap-wasm test test-native test-wasm test-pkg test-isolate test-worker test-demo test-frontend lint demo bench fuzz clean
+.PHONY: setup pkg trap-wasm test test-native test-wasm test-pkg test-isolate test-bundlers test-worker test-demo test-frontend lint demo bench fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -48,7 +48,7 @@ trap-wasm: setup
 	$(PKG_CARGO) build --quiet --release --target wasm32-unknown-unknown --lib $(PKG_CARGO_FLAGS)
 
 ## test: everything, as CI runs it
-test: setup lint test-native test-wasm test-pkg test-isolate test-worker test-demo test-frontend
+test: setup lint test-native test-wasm test-pkg test-isolate test-bundlers test-worker test-demo test-frontend
 	@echo "==> all tests passed"
 
 lint:
@@ -76,6 +76,12 @@ test-pkg: pkg
 test-isolate: pkg
 	@echo "==> clients kept for a Workers isolate's life (module scope, Durable Object), in workerd"
 	node tests/isolate/run.mjs
+
+## test-bundlers: a tiny app per bundler and Next.js (Turbopack, webpack), built at the tools'
+## defaults, run in Chromium and hit with requests (about 3 minutes here; the time box kills a stuck build)
+test-bundlers: pkg
+	@echo "==> the packed package bundled by esbuild, Bun, Rollup, Parcel, webpack, Vite and Next.js"
+	timeout -k 10 1800 node tests/bundlers/run.mjs
 
 test-worker: pkg
 	@echo "==> the edge worker example inside workerd"

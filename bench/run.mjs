@@ -2,7 +2,7 @@
 // target marked PASS or FAIL, then writes the same figures as JSON to bench/results/latest.json
 // and bench/results/YYYY-MM-DD.json. `node bench/run.mjs [section...]` runs some sections only
 // (their results replace those sections in the JSON files; the others are kept).
-// Sections: schedule, realtime, size, startup, many, soak — each its own file (see SECTIONS).
+// Sections: schedule, realtime, size, startup, pageload, many, soak — each its own file (see SECTIONS).
 // The comparison SDKs are installed into bench/node_modules by `npm ci` here when missing; the
 // floor of the stack (bench/floor, the least client on ours' stack, a row of size, startup and
 // many) is built into bench/floor/dist/ by bench/floor/build.mjs when missing or stale.
@@ -18,6 +18,7 @@ const SECTIONS = {
   realtime: { file: './realtime.mjs' },
   size: { file: './size.mjs', sdks: true },
   startup: { file: './startup.mjs', sdks: true },
+  pageload: { file: './pageload.mjs' },
   many: { file: './many.mjs', sdks: true },
   soak: { file: './soak-report.mjs' },
 };

@@ -12,13 +12,19 @@ const pkgDir = join(root, 'pkg');
 const bindgen = join(root, 'target/bindgen');
 const errors = join(root, 'src/js/errors.js');
 
-// The browser and workerd entries load the wasm file that sits next to them; the CommonJS
-// entry (which node.mjs and Deno use too) carries it inside, as base64. node.mjs and
-// node-bridge.cjs are copied as they are: they only re-export node.cjs.
+// Which entry gets the wasm how (pkg/package.json's exports map picks among them):
+// - browser.mjs fetches the file that sits next to it (`new URL`, which webpack, Vite, Parcel
+//   and Next.js ship), and inline.mjs carries it inside as base64 (for esbuild, Bun, Rollup and
+//   any other tool): both compile it while the app starts (lazy.mjs);
+// - workerd.mjs and edge.mjs import it as a compiled module (Wrangler; Next.js's edge runtime);
+// - node.cjs (which node.mjs and Deno use too) carries it inside as bytes.
+// node.mjs and node-bridge.cjs are copied as they are: they only re-export node.cjs.
 const entries = [
   { file: 'browser.mjs', format: 'esm', platform: 'browser' },
-  { file: 'node.cjs', format: 'cjs', platform: 'node', inlineWasm: true },
+  { file: 'inline.mjs', format: 'esm', platform: 'browser', wasm: 'base64' },
+  { file: 'node.cjs', format: 'cjs', platform: 'node', wasm: 'binary' },
   { file: 'workerd.mjs', format: 'esm', platform: 'neutral' },
+  { file: 'edge.mjs', format: 'esm', platform: 'neutral' },
 ];
 
 /**
@@ -29,18 +35,20 @@ const glue = {
   name: 'glue',
   setup(b) {
     b.onResolve({ filter: /^#glue$/ }, () => ({ path: join(bindgen, 'evolink_tasks.js') }));
-    // The glue's default wasm path names wasm-bindgen's file; ours sits next to the entry. A
-    // bundler (Vite) resolves it at build time, so it must name a file that exists.
-    b.onLoad({ filter: /target\/bindgen\/evolink_tasks\.js$/ }, () => ({
-      contents: readFileSync(join(bindgen, 'evolink_tasks.js'), 'utf8')
-        .replaceAll("'evolink_tasks_bg.wasm'", "'./evolink_tasks.wasm'"),
-      loader: 'js',
-    }));
+    // The glue's default wasm path (`new URL('evolink_tasks_bg.wasm', import.meta.url)`, taken
+    // when init is called with nothing) goes: every entry says where its wasm comes from, and a
+    // second URL would make bundlers ship the file where no entry fetches it.
+    b.onLoad({ filter: /target\/bindgen\/evolink_tasks\.js$/ }, () => {
+      const source = readFileSync(join(bindgen, 'evolink_tasks.js'), 'utf8');
+      const defaultPath = "new URL('evolink_tasks_bg.wasm', import.meta.url)";
+      if (!source.includes(defaultPath)) throw new Error(`the glue no longer says ${defaultPath}: update scripts/build-pkg.mjs`);
+      return { contents: source.replace(defaultPath, 'undefined'), loader: 'js' };
+    });
     b.onResolve({ filter: /\/snippets\/[^/]+\/src\/js\/errors\.js$/ }, () => ({ path: errors }));
   },
 };
 
-/** Resolves the entries' `./evolink_tasks.wasm` to the optimised file in pkg/, read as bytes. */
+/** An entry that carries the wasm reads `./evolink_tasks.wasm` as the optimised file in pkg/. */
 const inlineWasm = {
   name: 'inline-wasm',
   setup(b) {
@@ -48,7 +56,15 @@ const inlineWasm = {
   },
 };
 
-for (const { file, format, platform, inlineWasm: inline = false } of entries) {
+/** The others import it at run time: `./evolink_tasks.wasm`, `./evolink_tasks.wasm?module`. */
+const externalWasm = {
+  name: 'external-wasm',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/evolink_tasks\.wasm(\?module)?$/ }, ({ path }) => ({ path, external: true }));
+  },
+};
+
+for (const { file, format, platform, wasm } of entries) {
   await build({
     entryPoints: [join(root, 'src/js/entries', file)],
     outfile: join(pkgDir, file),
@@ -56,11 +72,9 @@ for (const { file, format, platform, inlineWasm: inline = false } of entries) {
     format,
     platform,
     target: 'es2022',
-    external: inline ? ['node:*'] : ['./evolink_tasks.wasm', 'node:*'],
-    plugins: inline ? [glue, inlineWasm] : [glue],
-    loader: { '.wasm': 'binary' },
-    // The glue's default init path (`new URL(…, import.meta.url)`) is never taken in CommonJS.
-    logOverride: { 'empty-import-meta': 'silent' },
+    external: ['node:*'],
+    plugins: [glue, wasm ? inlineWasm : externalWasm],
+    loader: { '.wasm': wasm ?? 'binary' },
     legalComments: 'none',
     logLevel: 'warning',
   });

@@ -2,8 +2,8 @@
 # Installs what building and testing need, skipping whatever is already there:
 # the wasm32 target, the wasm-bindgen CLI and test runner at the version Cargo.toml pins, the
 # npm dev tools from package-lock.json (esbuild, wasm-opt, Deno, workerd, Playwright's client),
-# React for tests/frontend from its own lockfile,
-# and (when root) Debian's Chromium and ChromeDriver.
+# React for tests/frontend and the bundlers of tests/bundlers (each from its own lockfile), and
+# (when root) Debian's Chromium and ChromeDriver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '==> %s\n' "$*"; }
@@ -43,6 +43,12 @@ fi
 if [ ! -d tests/frontend/node_modules/react ] || [ tests/frontend/package-lock.json -nt tests/frontend/node_modules/.package-lock.json ]; then
   say "installing the frontend tests' React from tests/frontend/package-lock.json"
   npm ci --prefix tests/frontend --no-audit --no-fund
+fi
+
+# The bundlers tests/bundlers builds its apps with, each pinned in its own lockfile.
+if [ ! -x tests/bundlers/node_modules/.bin/next ] || [ tests/bundlers/package-lock.json -nt tests/bundlers/node_modules/.package-lock.json ]; then
+  say "installing the bundlers of tests/bundlers from its package-lock.json"
+  (cd tests/bundlers && npm ci --no-audit --no-fund)
 fi
 
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then

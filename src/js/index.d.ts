@@ -247,7 +247,8 @@ export class EvoLinkClient {
      */
     getTask(id: string, options?: RequestOptions): Promise<Task>;
     /**
-     * Creates a client. Throws a `TypeError`/`RangeError` for bad options.
+     * Creates a client. Throws a `TypeError`/`RangeError` for bad options; in a page whose wasm
+     * is still loading (see `ready`), the first call rejects with that error instead.
      */
     constructor(options?: ClientOptions);
     /**
@@ -259,7 +260,8 @@ export class EvoLinkClient {
      */
     watchTask(id: string, options?: WatchOptions): AsyncIterableIterator<Task>;
     /**
-     * The resolved base URL.
+     * The resolved base URL. In a page, it throws an `EvoLinkError` (code `not_ready`) until
+     * `ready()` resolves.
      */
     readonly baseUrl: string;
     /**
@@ -294,6 +296,16 @@ export interface PlanPollOptions {
 /**
  * The adaptive pace as a pure function, for a scheduler that runs between requests (a Durable
  * Object alarm): `task` as the API sent it, `state` undefined at first then the previous call's.
- * `delayMs` is the pause before the next poll, null once the task has ended.
+ * `delayMs` is the pause before the next poll, null once the task has ended. In a page, it throws
+ * an `EvoLinkError` (code `not_ready`) until `ready()` resolves.
  */
 export function planPoll(task: Task, state?: PollState, options?: PlanPollOptions): { delayMs: number | null; state: PollState };
+
+/**
+ * Resolves once the WebAssembly is ready. In Node, Deno, workerd and edge runtimes it is ready
+ * as soon as the import is; a page or a browser worker loads it while the app starts, and calls
+ * made before wait for it on their own. Await it before the two synchronous members that need
+ * it, `planPoll` and `client.baseUrl`. Rejects with an `EvoLinkError` (code `wasm_unavailable`)
+ * naming the URL and the status when the wasm cannot load.
+ */
+export function ready(): Promise<void>;

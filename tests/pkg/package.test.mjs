@@ -1,9 +1,9 @@
 // The packed tarball as npm publishes it (run.sh's step "package", in the scratch project; the
 // tarball is $TARBALL, else the one .tgz there): it ships both licences and the changelog and
 // every file its `files` list names; its manifest names the repository, homepage and issue
-// tracker, has no `module` field (it pointed bundlers at the browser entry, which has top-level
-// await); its README is the package's own (src/js/README.md): installation first, then usage per
-// runtime, with links that work outside the repository and none of the repository README's
+// tracker, has no `module` field, and leads bundlers to entries without top-level await or
+// `Buffer`; its README is the package's own (src/js/README.md): installation first, then usage
+// per runtime, with links that work outside the repository and none of the repository README's
 // development sections.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,12 +47,28 @@ test('the manifest names the repository, homepage and issue tracker', () => {
   assert.equal(bugs, 'https://github.com/evolink-tasks/evolink-tasks/issues');
 });
 
-test('no module field: bundlers follow exports, never straight to the top-level-await entry', () => {
+test('no module field; the browser field and exports lead bundlers to an entry without top-level await', () => {
   assert.equal('module' in manifest, false, `module: ${manifest.module}`);
-  assert.equal('browser' in manifest, false, 'a browser field would bypass exports too');
-  // What a bundler without the workerd/node conditions falls back to is named by exports.
-  assert.equal(manifest.exports['.'].default, './browser.mjs');
-  assert.equal(manifest.exports['.'].workerd, './workerd.mjs');
+  // Parcel ignores exports by default and reads the browser field: the entry that fetches the
+  // wasm next to it (Parcel ships it), never main's Node build.
+  assert.equal(manifest.browser, './browser.mjs');
+  const root = manifest.exports['.'];
+  assert.equal(root.workerd, './workerd.mjs');
+  assert.equal(root['edge-light'], './edge.mjs');
+  // The bundlers that ship a `new URL(…, import.meta.url)` file (webpack; Vite, Parcel and
+  // Next.js in a production build) get browser.mjs; any other (esbuild, Bun, Rollup), the wasm inline.
+  assert.deepEqual(root.browser, { webpack: './browser.mjs', production: './browser.mjs', default: './inline.mjs' });
+  assert.equal(root.default, './inline.mjs');
+  // Browser code never falls through to the Node build: no top-level require condition.
+  assert.equal('require' in root, false, 'a require condition would give browser code the Node build');
+  const keys = Object.keys(root);
+  for (const runtime of ['workerd', 'deno', 'node', 'edge-light']) {
+    assert.ok(keys.indexOf(runtime) < keys.indexOf('browser'), `${runtime} must come before browser (workerd, Deno and Next's edge also match browser)`);
+  }
+  for (const file of ['browser.mjs', 'inline.mjs', 'edge.mjs']) {
+    assert.ok(!/^await /m.test(read(file)), `${file} has top-level await`);
+    assert.ok(!/\bBuffer\b/.test(read(file)), `${file} uses Buffer`);
+  }
 });
 
 test('README: a heading, then npm install evolink-tasks before anything else', () => {

@@ -10,6 +10,7 @@ export const {
   EvoLinkClient,
   parseTaskCallback,
   planPoll,
+  ready,
   EvoLinkError,
   ApiError,
   TaskFailedError,

@@ -1,7 +1,7 @@
 // tsc, ESM consumer (tsc.run.mjs): the public API as a TypeScript user writes it, checked against
 // index.d.ts ("types" → "default"). Each @ts-expect-error line must be an error, which proves the
 // types are not `any`. Type-checked only, never run.
-import { ApiError, EvoLinkClient, EvoLinkError, TaskFailedError, TimeoutError, planPoll } from 'evolink-tasks';
+import { ApiError, EvoLinkClient, EvoLinkError, TaskFailedError, TimeoutError, planPoll, ready } from 'evolink-tasks';
 import type { ClientOptions, CompletedTask, PollState, Task, TaskStatus } from 'evolink-tasks';
 
 const options: ClientOptions = {
@@ -127,3 +127,6 @@ export async function firstHour(): Promise<string> {
     void n;
   }
 }
+
+// ready(): a promise of nothing, to await before planPoll or client.baseUrl in a page.
+const loaded: Promise<void> = ready();
