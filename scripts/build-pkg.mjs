@@ -42,11 +42,33 @@ const glue = {
       const source = readFileSync(join(bindgen, 'evolink_tasks.js'), 'utf8');
       const defaultPath = "new URL('evolink_tasks_bg.wasm', import.meta.url)";
       if (!source.includes(defaultPath)) throw new Error(`the glue no longer says ${defaultPath}: update scripts/build-pkg.mjs`);
-      return { contents: source.replace(defaultPath, 'undefined'), loader: 'js' };
+      return { contents: oneImportPerModule(source.replace(defaultPath, 'undefined')), loader: 'js' };
     });
     b.onResolve({ filter: /\/snippets\/[^/]+\/src\/js\/errors\.js$/ }, () => ({ path: errors }));
   },
 };
+
+/**
+ * wasm-bindgen 0.2.130 imports the snippet module once per function it binds (`import * as
+ * import1 … import11` from the same file) and lists each under the same key of the wasm's import
+ * object: the same module under one key is harmless, but every bundler that reads the glue warns
+ * about the duplicate keys. One namespace import and one key per module say the same.
+ */
+function oneImportPerModule(source) {
+  const first = new Map(); // module path → the name of its first namespace import
+  const imports = source.replace(/^import \* as (import\d+) from "([^"]+)";?\n/gm, (line, name, path) => {
+    if (first.has(path)) return '';
+    first.set(path, name);
+    return line;
+  });
+  const listed = new Set();
+  return imports.replace(/^(\s*)"([^"]+)": import\d+,\n/gm, (line, indent, path) => {
+    if (!first.has(path)) return line;
+    if (listed.has(path)) return '';
+    listed.add(path);
+    return `${indent}"${path}": ${first.get(path)},\n`;
+  });
+}
 
 /** An entry that carries the wasm reads `./evolink_tasks.wasm` as the optimised file in pkg/. */
 const inlineWasm = {

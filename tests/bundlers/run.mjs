@@ -47,7 +47,9 @@ for (const name of wanted) if (!TOOLS[name] && name !== 'next') throw new Error(
 async function runTool(name, base, browser) {
   const tool = TOOLS[name];
   const app = join(scratch, name);
-  cpSync(join(here, 'apps', name), app, { recursive: true });
+  // An app whose only files are the shared ones has no folder of its own (git keeps no empty one).
+  mkdirSync(app, { recursive: true });
+  if (existsSync(join(here, 'apps', name))) cpSync(join(here, 'apps', name), app, { recursive: true });
   if (!existsSync(join(app, 'main.cjs'))) cpSync(join(here, 'apps/shared/main.js'), join(app, 'main.js'));
   if (tool.html === 'source') cpSync(join(here, 'apps/shared/index.html'), join(app, 'index.html'));
   writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: `app-${name}`, private: true, type: 'module' }, null, 2)}\n`);

@@ -62,32 +62,63 @@ function notReady(what) {
   return failure ?? new EvoLinkError(`${what} needs the WebAssembly, which is still loading: await ready() first`, 'not_ready');
 }
 
-const CALL = Symbol('call');
+// Each client's state: its options until the wasm client is made, that client, and whether it
+// was freed. Kept here, not on the object, so that a method called on something that is not a
+// client (`Object.create(client)`, another `this`) finds none and says so.
+const clients = new WeakMap();
+
+/** The state of `self`, a live client; else throws the `TypeError` that says what is wrong. */
+function live(self, key) {
+  const state = clients.get(self);
+  if (state && !state.freed) return state;
+  throw new TypeError(state
+    ? `EvoLinkClient.${key}: this EvoLinkClient was freed (free() or [Symbol.dispose])`
+    : `EvoLinkClient.${key} was called on an object that is not an EvoLinkClient`);
+}
+
+/** The wasm client of `state`, made now from its options (the wasm is ready). */
+function wasmClient(state) {
+  state.client ??= new WasmClient(state.options);
+  return state.client;
+}
+
+/** Calls the wasm client's `method`; the client is made on the first call once the wasm is ready. */
+function call(self, method, args) {
+  let state;
+  try {
+    state = live(self, method);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (state.client) return state.client[method](...args);
+  return loading.then(() => wasmClient(live(self, method))[method](...args));
+}
 
 export class EvoLinkClient {
-  #options;
-  #client;
-
   constructor(options) {
-    if (loaded) this.#client = new WasmClient(options);
-    else this.#options = options;
-  }
-
-  /** Calls the wasm client's `method`; the client is made on the first call once the wasm is ready. */
-  [CALL](method, args) {
-    if (this.#client) return this.#client[method](...args);
-    return loading.then(() => (this.#client ??= new WasmClient(this.#options))[method](...args));
+    clients.set(this, loaded ? { client: new WasmClient(options) } : { options });
   }
 
   get baseUrl() {
+    const state = live(this, 'baseUrl');
     if (!loaded) throw notReady('client.baseUrl');
-    return (this.#client ??= new WasmClient(this.#options)).baseUrl;
+    return wasmClient(state).baseUrl;
+  }
+
+  /** Frees the wasm client (if made); later calls reject with a `TypeError`. A second call does nothing. */
+  free() {
+    const state = clients.get(this);
+    if (!state || state.freed) return;
+    state.freed = true;
+    state.client?.free();
+    state.client = undefined;
   }
 
   /** An iterator at once; before the wasm is ready, its steps wait for the wasm's iterator. */
   watchTask(...args) {
-    if (this.#client) return this.#client.watchTask(...args);
-    const watch = this[CALL]('watchTask', args);
+    const state = live(this, 'watchTask');
+    if (state.client) return state.client.watchTask(...args);
+    const watch = call(this, 'watchTask', args);
     watch.catch(() => {}); // reported by next()
     return {
       next: () => watch.then((w) => w.next()),
@@ -102,9 +133,10 @@ export class EvoLinkClient {
 // The methods that return a promise: the wasm client's, once it is there.
 for (const method of ['getTask', 'waitForTask', 'createVideo', 'createImage', 'createAudio', 'generateVideo', 'generateImage', 'generateAudio', 'getCredits', 'confirmCallback']) {
   EvoLinkClient.prototype[method] = function (...args) {
-    return this[CALL](method, args);
+    return call(this, method, args);
   };
 }
+if (typeof Symbol.dispose === 'symbol') EvoLinkClient.prototype[Symbol.dispose] = EvoLinkClient.prototype.free;
 
 export function parseTaskCallback(body) {
   return loaded ? wasmParseTaskCallback(body) : loading.then(() => wasmParseTaskCallback(body));
