@@ -228,8 +228,16 @@ function browserTasks(client) {
   return new BrowserTasks(client, { onWarning: storageWarning });
 }
 
-function restoreTasks() {
-  const remembered = browserTasks(new EvoLinkClient({ baseUrl: API_BASE })).list();
+/** Shows the tasks remembered before the reload, once the wasm has loaded (the list is kept per
+ * base URL, which the client names then). */
+async function restoreTasks() {
+  const tasks = browserTasks(new EvoLinkClient({ baseUrl: API_BASE }));
+  try {
+    await tasks.ready();
+  } catch {
+    return; // the wasm did not load: every call says why
+  }
+  const remembered = tasks.list();
   // Newest first; prepend oldest first to keep that order.
   for (const task of [...remembered].reverse()) {
     const card = new TaskCard({ remembered: task });

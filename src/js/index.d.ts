@@ -1,5 +1,16 @@
 // TypeScript declarations of the package, written by hand: the API is the one src/web/client.rs exports.
 
+declare global {
+    /**
+     * `Symbol.dispose` (explicit resource management), declared here too so that a project whose
+     * `lib` predates it (es2022, say) type-checks `EvoLinkClient[Symbol.dispose]`; where the lib
+     * declares it, the two declarations merge.
+     */
+    interface SymbolConstructor {
+        readonly dispose: unique symbol;
+    }
+}
+
 /** A task status. Documented values are listed; any other string may arrive and means "still running". */
 export type TaskStatus = "pending" | "processing" | "completed" | "failed" | "cancelled" | (string & {});
 
