@@ -195,9 +195,29 @@ pub fn per_request_io() -> bool {
     get(&navigator, "userAgent").as_string().as_deref() == Some("Cloudflare-Workers")
 }
 
-/// Milliseconds since the Unix epoch.
+thread_local! {
+    /// `performance` and its `now`, where its time origin is a moment of the Unix epoch (a page,
+    /// a worker, Node, Deno; not workerd, whose origin is 0).
+    static PERFORMANCE: Option<(JsValue, js_sys::Function, f64)> = {
+        let performance = get(&js_sys::global(), "performance");
+        let origin = get(&performance, "timeOrigin").as_f64().filter(|o| *o > 0.0);
+        let now = get(&performance, "now").dyn_into::<js_sys::Function>().ok();
+        origin.zip(now).map(|(origin, now)| (performance, now, origin))
+    };
+}
+
+/// Milliseconds since the Unix epoch: `performance.timeOrigin + performance.now()` where it has
+/// one, else `Date.now()`. A prerender (Next.js's, with Cache Components) refuses `Date.now()`
+/// before a page's request has its answer, and a request's deadline is set before.
 pub fn now() -> f64 {
-    js_sys::Date::now()
+    let high_resolution = PERFORMANCE.with(|p| {
+        let (performance, now, origin) = p.as_ref()?;
+        let since = now.call0(performance).ok()?.as_f64()?;
+        Some(origin + since)
+    });
+    high_resolution
+        .filter(|t| t.is_finite())
+        .unwrap_or_else(js_sys::Date::now)
 }
 
 /// A number in `[0, 1)`, for jitter.
