@@ -89,8 +89,10 @@ window.app = {
 
 const resume = query.get('resume');
 window.app.listedAtLoad = tasks.list().length;
+// The package's browser entry loads its wasm while the page starts: the remembered tasks can be
+// listed once the client can name its base URL, as the README's example waits for.
+await tasks.ready();
 if (resume !== null) {
-  await tasks.ready();
   for (const record of tasks.list()) {
     if (record.status !== 'completed') app.wait(record.id, Number(resume), { remember: true });
   }
