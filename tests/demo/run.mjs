@@ -242,10 +242,10 @@ async function sharesTheTabsPoll(context) {
 
 async function stops(context) {
   const page = await openDemo(context, server, '?interval=300');
-  const card = await generate(page, 'A lighthouse in fog [as:ok]');
+  const card = await generate(page, 'A lighthouse in fog [as:timed6]'); // processing long enough to be stopped
   await card.locator('.badge', { hasText: /^processing$/ }).waitFor({ timeout: STEP_MS });
   const id = await card.locator('.task-id').textContent();
-  await card.getByRole('button', { name: 'Stop' }).click();
+  await card.getByRole('button', { name: 'Stop' }).click({ timeout: STEP_MS });
   await expectText(card.locator('.badge'), /^stopped$/, STEP_MS);
   await expectText(card.locator('.problem-title'), /Stopped watching/);
   const focused = await page.evaluate(() => document.activeElement?.textContent);
