@@ -15,7 +15,7 @@ const errors = join(root, 'src/js/errors.js');
 // Which entry gets the wasm how (pkg/package.json's exports map picks among them):
 // - browser.mjs fetches the file that sits next to it (`new URL`, which webpack, Vite, Parcel
 //   and Next.js ship), and inline.mjs carries it inside as base64 (for esbuild, Bun, Rollup and
-//   any other tool): both compile it while the app starts (lazy.mjs);
+//   any other tool): both compile it while the app starts (load.mjs), and export lazy.mjs;
 // - workerd.mjs and edge.mjs import it as a compiled module (Wrangler; Next.js's edge runtime);
 // - node.cjs (which node.mjs and Deno use too) carries it inside as bytes.
 // node.mjs and node-bridge.cjs are copied as they are: they only re-export node.cjs.

@@ -3,7 +3,7 @@
 // starts fetching and compiling the wasm that sits next to this file (a streaming compile), so the
 // app runs while it loads; the client's first call waits for it if it must (see lazy.mjs).
 import { EvoLinkError } from '../errors.js';
-import { start } from './lazy.mjs';
+import { start } from './load.mjs';
 
 const url = new URL('./evolink_tasks.wasm', import.meta.url);
 
@@ -36,15 +36,4 @@ async function compile() {
 
 start(compile());
 
-export {
-  EvoLinkClient,
-  parseTaskCallback,
-  planPoll,
-  ready,
-  EvoLinkError,
-  ApiError,
-  TaskFailedError,
-  TimeoutError,
-  NetworkError,
-  InvalidResponseError,
-} from './lazy.mjs';
+export * from './lazy.mjs';

@@ -5,7 +5,7 @@
 // file runs, as in workerd. Should the runtime give no module, every call rejects saying so.
 import wasm from './evolink_tasks.wasm?module';
 import { EvoLinkError } from '../errors.js';
-import { start } from './lazy.mjs';
+import { start } from './load.mjs';
 
 const isModule = Object.prototype.toString.call(wasm) === '[object WebAssembly.Module]';
 // Next's edge sandbox is a realm of its own, and the module it hands over was made outside it:
@@ -19,15 +19,4 @@ start(
     : Promise.reject(new EvoLinkError(`evolink-tasks: this runtime gave no WebAssembly module for 'evolink_tasks.wasm?module' (${typeof wasm})`, 'wasm_unavailable')),
 );
 
-export {
-  EvoLinkClient,
-  parseTaskCallback,
-  planPoll,
-  ready,
-  EvoLinkError,
-  ApiError,
-  TaskFailedError,
-  TimeoutError,
-  NetworkError,
-  InvalidResponseError,
-} from './lazy.mjs';
+export * from './lazy.mjs';

@@ -3,21 +3,10 @@
 // the wasm is inside this file (base64, decoded without `Buffer`) and compiled while the app
 // starts; the API is exported at once and waits for it as browser.mjs's does (see lazy.mjs).
 import wasm from './evolink_tasks.wasm';
-import { start } from './lazy.mjs';
+import { start } from './load.mjs';
 
 const bytes = Uint8Array.fromBase64?.(wasm) ?? Uint8Array.from(atob(wasm), (c) => c.charCodeAt(0));
 
 start(WebAssembly.compile(bytes));
 
-export {
-  EvoLinkClient,
-  parseTaskCallback,
-  planPoll,
-  ready,
-  EvoLinkError,
-  ApiError,
-  TaskFailedError,
-  TimeoutError,
-  NetworkError,
-  InvalidResponseError,
-} from './lazy.mjs';
+export * from './lazy.mjs';

@@ -1,7 +1,8 @@
 // The API of the entries that load the wasm while the app starts (browser.mjs, inline.mjs), and of
 // edge.mjs, whose wasm may be missing when Next.js evaluates a route at build time: it is exported
 // at once, with no top-level await, so importing the package never holds up the module
-// that imports it. `start(source)` begins the load; until it is done, the client waits for it:
+// that imports it. Each entry begins the load (load.mjs's `start`); until it is done, the client
+// waits for it:
 // - `new EvoLinkClient(options)` after the wasm is ready is the wasm client's constructor (bad
 //   options throw); before, it keeps the options and each call waits for the wasm, then makes the
 //   wasm client (bad options then reject the first call, and every call after).
@@ -10,52 +11,12 @@
 // - A failed load is never an unhandled rejection: each call that needs the wasm rejects with it.
 // - The two synchronous members that need the wasm, `client.baseUrl` and `planPoll`, throw an
 //   `EvoLinkError` (code `not_ready`) until `await ready()`, then the load's failure if it failed.
-import { initSync, EvoLinkClient as WasmClient, parseTaskCallback as wasmParseTaskCallback, planPoll as wasmPlanPoll } from '#glue';
+import { EvoLinkClient as WasmClient, parseTaskCallback as wasmParseTaskCallback, planPoll as wasmPlanPoll } from '#glue';
 import { EvoLinkError } from '../errors.js';
+import { failure, loaded, loading } from './load.mjs';
 
-export {
-  EvoLinkError,
-  ApiError,
-  TaskFailedError,
-  TimeoutError,
-  NetworkError,
-  InvalidResponseError,
-} from '../errors.js';
-
-let loaded = false;
-let failure;
-let loading;
-
-/**
- * Starts loading the wasm: `compiled` is the `WebAssembly.Module`, or a promise of it (compiled
- * off the main thread: `compileStreaming`, `compile`); what it rejects with, every call then
- * rejects with. Instantiating a compiled module is quick and allowed on a page's main thread, so
- * wasm-bindgen's `initSync` does it (and its async loader stays out of the build). A module at
- * hand is instantiated at once: the API is then ready as the entry's module runs.
- */
-export function start(compiled) {
-  if (compiled instanceof WebAssembly.Module) {
-    initSync({ module: compiled });
-    loaded = true;
-    loading = Promise.resolve();
-    return;
-  }
-  loading = compiled.then(
-    (module) => {
-      initSync({ module });
-      loaded = true;
-    },
-    (error) => {
-      throw (failure = error);
-    },
-  );
-  loading.catch(() => {}); // each call that needs the wasm reports the failure
-}
-
-/** Resolves once the wasm is ready; rejects with the reason it could not load. */
-export function ready() {
-  return loading;
-}
+export * from './classes.mjs';
+export { ready } from './load.mjs';
 
 /** For the synchronous members: the load's failure, or `not_ready` while it runs. */
 function notReady(what) {
