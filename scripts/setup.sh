@@ -14,16 +14,20 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # The npm artifact is built by the nightly toolchain with the standard library rebuilt
-# (Makefile: NIGHTLY): its wasm32 target and the library's source.
-if ! rustup toolchain list | grep -q '^nightly-'; then
-  say "installing the nightly toolchain (minimal profile)"
-  rustup toolchain install nightly --profile minimal
-fi
-if ! rustup +nightly target list --installed | grep -qx wasm32-unknown-unknown; then
-  rustup +nightly target add wasm32-unknown-unknown
-fi
-if ! rustup +nightly component list --installed | grep -q '^rust-src'; then
-  rustup +nightly component add rust-src
+# (Makefile: NIGHTLY, NIGHTLY_TOOLCHAIN, the nightly pinned): its wasm32 target and the library's
+# source. Not needed for `make pkg NIGHTLY=0`.
+if [ "${NIGHTLY:-1}" != 0 ]; then
+  nightly=${NIGHTLY_TOOLCHAIN:-$(sed -n 's/^NIGHTLY_TOOLCHAIN := //p' Makefile)}
+  if ! rustup toolchain list | grep -q "^$nightly-"; then
+    say "installing the $nightly toolchain (minimal profile)"
+    rustup toolchain install "$nightly" --profile minimal --no-self-update
+  fi
+  if ! rustup +"$nightly" target list --installed | grep -qx wasm32-unknown-unknown; then
+    rustup +"$nightly" target add wasm32-unknown-unknown
+  fi
+  if ! rustup +"$nightly" component list --installed | grep -q '^rust-src'; then
+    rustup +"$nightly" component add rust-src
+  fi
 fi
 
 # The CLI must be the very version of the wasm-bindgen crate (Cargo.toml pins it with `=`).
