@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../../scripts/chromium.mjs';
 import { startFakeServer } from '../fake-server/server.mjs';
 import { startDemoServer } from '../../www/serve.mjs';
+import { escapeRegExp, expectText as expectTextWithin, scenarioRun } from '../page-scenarios.mjs';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
@@ -32,20 +33,23 @@ const SCENARIO_LIMIT_MS = 30_000;
 const STEP_MS = 10_000;
 const TEST_KEY = 'sk-demo-proxy-test-7f3a9c1e5b2d4068';
 
-const results = [];
 let server;
-let browser;
+const { scenario, run } = scenarioRun({
+  suite: 'demo',
+  runLimitMs: RUN_LIMIT_MS,
+  scenarioLimitMs: SCENARIO_LIMIT_MS,
+  contextOptions: { viewport: { width: 1180, height: 900 } },
+  onFailure: (context, n) => {
+    const page = context.pages()[0];
+    return page && shot(page, `demo-test-fail-${n}.png`);
+  },
+});
 
-const hardStop = setTimeout(() => {
-  process.stdout.write(`demo: the run took longer than ${RUN_LIMIT_MS / 1000} s, stopping\n`);
-  finish(1);
-}, RUN_LIMIT_MS);
-
-async function main() {
-  const startedAt = Date.now();
+async function main(start) {
   await mkdir(ARTIFACTS, { recursive: true });
   server = await startDemoServer({ port: 0 });
-  browser = await launchChromium();
+  start({ server });
+  start({ browser: await launchChromium() });
   await scenario('create: progress, completion, the video plays', createsAndPlays);
   await scenario('failure: a failed task says what happened and what to do', showsAFailure);
   await scenario('retries: failed polls show as retried in the timeline', showsRetries);
@@ -55,58 +59,6 @@ async function main() {
   await scenario('invalid: the client\'s RangeError is shown, nothing is sent', showsArgumentErrors);
   await scenario('keyboard: fill and submit with Tab and Enter, focus visible', worksWithTheKeyboard);
   await scenario('proxy: real-API mode adds the key upstream and never shows it', proxiesWithTheKey);
-  process.stdout.write(`demo: ran in ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n`);
-  await finish(results.some((r) => !r.ok) ? 1 : 0);
-}
-
-let finishing = false;
-async function finish(code) {
-  if (finishing) return;
-  finishing = true;
-  clearTimeout(hardStop);
-  await Promise.race([
-    Promise.allSettled([browser?.close(), server?.close()]),
-    new Promise((resolve) => setTimeout(resolve, 5000)),
-  ]);
-  const passed = results.filter((r) => r.ok).length;
-  process.stdout.write(`demo: ${passed} passed, ${results.length - passed} failed\n`);
-  process.exit(code === 0 && results.length - passed === 0 ? 0 : 1);
-}
-
-/** Runs one scenario in a fresh browser context, bounded by SCENARIO_LIMIT_MS. */
-async function scenario(name, body) {
-  const context = await browser.newContext({ viewport: { width: 1180, height: 900 } });
-  const problems = [];
-  context.on('page', (page) => watchPage(page, problems));
-  const started = Date.now();
-  let timer;
-  try {
-    await Promise.race([
-      body(context),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`took longer than ${SCENARIO_LIMIT_MS / 1000} s`)), SCENARIO_LIMIT_MS);
-      }),
-    ]);
-    if (problems.length) throw new Error(`the page reported errors:\n    ${problems.join('\n    ')}`);
-    results.push({ name, ok: true });
-    process.stdout.write(`ok    ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-  } catch (err) {
-    results.push({ name, ok: false });
-    process.stdout.write(`FAIL  ${name}\n    ${String(err?.stack ?? err).split('\n').slice(0, 6).join('\n    ')}\n`);
-    const page = context.pages()[0];
-    if (page) await shot(page, `demo-test-fail-${results.length}.png`).catch(() => {});
-  } finally {
-    clearTimeout(timer);
-    await context.close().catch(() => {});
-  }
-}
-
-function watchPage(page, problems) {
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    // Chromium logs each non-2xx answer as a failed resource load; the scenarios cause those.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
-  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -442,27 +394,12 @@ async function rawGet(port, pathname, host) {
   });
 }
 
-async function expectText(locator, pattern, timeout = 2000) {
-  const deadline = Date.now() + timeout;
-  let text = '';
-  for (;;) {
-    text = ((await locator.first().textContent({ timeout }).catch(() => null)) ?? '').trim();
-    if (pattern.test(text)) return;
-    if (Date.now() > deadline) throw new Error(`expected ${pattern} in ${locator}, got "${text}"`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function escapeRegExp(text) {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+function expectText(locator, pattern, timeout = 2000) {
+  return expectTextWithin(locator, pattern, timeout);
 }
 
 async function shot(page, name) {
   await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
 }
 
-main().catch(async (err) => {
-  process.stdout.write(`demo: ${err?.stack ?? err}\n`);
-  results.push({ name: 'harness', ok: false });
-  await finish(1);
-});
+run(main);

@@ -26,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../../scripts/chromium.mjs';
 import { startFakeServer } from '../fake-server/server.mjs';
+import { escapeRegExp, expectAttribute as expectAttributeWithin, expectText as expectTextWithin, scenarioRun } from '../page-scenarios.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(HERE, '..', '..');
@@ -35,27 +36,19 @@ const SCENARIO_LIMIT_MS = 40_000;
 const STEP_MS = 10_000;
 
 const run = promisify(execFile);
-const results = [];
 let server;
-let browser;
+const { scenario, run: runScenarios } = scenarioRun({ suite: 'frontend', runLimitMs: RUN_LIMIT_MS, scenarioLimitMs: SCENARIO_LIMIT_MS });
 
-const hardStop = setTimeout(() => {
-  process.stdout.write(`frontend: the run took longer than ${RUN_LIMIT_MS / 1000} s, stopping\n`);
-  finish(1);
-}, RUN_LIMIT_MS);
-
-async function main() {
-  const startedAt = Date.now();
+async function main(start) {
   prepareScratch();
   server = await startFakeServer({ staticDirs: { '/': SCRATCH } });
-  browser = await launchChromium();
+  start({ server });
+  start({ browser: await launchChromium() });
   const only = process.env.FRONTEND_ONLY ? new RegExp(process.env.FRONTEND_ONLY) : null;
   for (const [name, body, options] of SCENARIOS) {
     if (only && !only.test(name)) continue;
     await scenario(name, body, options);
   }
-  process.stdout.write(`frontend: ran in ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n`);
-  await finish(results.some((r) => !r.ok) ? 1 : 0);
 }
 
 /** Packs pkg/ and installs the tarball, React and react-dom in the scratch project (offline). */
@@ -84,57 +77,6 @@ function prepareScratch() {
     stdio: 'inherit',
     timeout: 120_000,
     env: { ...process.env, FRONTEND_APP: path.join(SCRATCH, 'react-app') },
-  });
-}
-
-let finishing = false;
-async function finish(code) {
-  if (finishing) return;
-  finishing = true;
-  clearTimeout(hardStop);
-  await Promise.race([Promise.allSettled([browser?.close(), server?.close()]), new Promise((resolve) => setTimeout(resolve, 5000))]);
-  const passed = results.filter((r) => r.ok).length;
-  process.stdout.write(`frontend: ${passed} passed, ${results.length - passed} failed\n`);
-  process.exit(code === 0 && results.length - passed === 0 ? 0 : 1);
-}
-
-/** Runs one scenario with a fresh browser context, bounded by SCENARIO_LIMIT_MS. */
-async function scenario(name, body, { context: wantsContext = true } = {}) {
-  const contexts = [];
-  const problems = [];
-  const newContext = async (options = {}) => {
-    const context = await browser.newContext(options);
-    contexts.push(context);
-    context.on('page', (page) => watchPage(page, problems));
-    return context;
-  };
-  const started = Date.now();
-  let timer;
-  try {
-    await Promise.race([
-      body(wantsContext ? await newContext() : null, { newContext, problems }),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`took longer than ${SCENARIO_LIMIT_MS / 1000} s`)), SCENARIO_LIMIT_MS);
-      }),
-    ]);
-    if (problems.length) throw new Error(`the page reported errors:\n    ${problems.join('\n    ')}`);
-    results.push({ name, ok: true });
-    process.stdout.write(`ok    ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
-  } catch (err) {
-    results.push({ name, ok: false });
-    process.stdout.write(`FAIL  ${name}\n    ${String(err?.stack ?? err).split('\n').slice(0, 8).join('\n    ')}\n`);
-  } finally {
-    clearTimeout(timer);
-    for (const context of contexts) await context.close().catch(() => {});
-  }
-}
-
-/** Uncaught errors, unhandled rejections and console errors fail the scenario. */
-function watchPage(page, problems) {
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    // Chromium logs each non-2xx answer as a failed resource load; some scenarios cause those.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
   });
 }
 
@@ -516,30 +458,12 @@ function waitForProgress(page, id, count) {
   return page.waitForFunction(([id, n]) => (app.progress[id] ?? []).length >= n, [id, count], { timeout: STEP_MS, polling: 50 });
 }
 
-async function expectAttribute(locator, name, value, timeout = STEP_MS) {
-  const deadline = Date.now() + timeout;
-  let seen;
-  for (;;) {
-    seen = await locator.first().getAttribute(name, { timeout }).catch(() => null);
-    if (seen === value) return;
-    if (Date.now() > deadline) throw new Error(`expected ${name}="${value}" on ${locator}, got "${seen}"`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function expectAttribute(locator, name, value, timeout = STEP_MS) {
+  return expectAttributeWithin(locator, name, value, timeout);
 }
 
-async function expectText(locator, pattern, timeout = STEP_MS) {
-  const deadline = Date.now() + timeout;
-  let text = '';
-  for (;;) {
-    text = ((await locator.first().textContent({ timeout }).catch(() => null)) ?? '').trim();
-    if (pattern.test(text)) return;
-    if (Date.now() > deadline) throw new Error(`expected ${pattern} in ${locator}, got "${text}"`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function escapeRegExp(text) {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+function expectText(locator, pattern, timeout = STEP_MS) {
+  return expectTextWithin(locator, pattern, timeout);
 }
 
 function expect(condition, message) {
@@ -560,9 +484,4 @@ const SCENARIOS = [
   ['workerd: remembering is refused, nothing else changes', refusesInWorkerd, { context: false }],
 ];
 
-main().catch(async (err) => {
-  process.stdout.write(`frontend: ${err?.stack ?? err}\n`);
-  results.push({ name: 'harness', ok: false });
-  await finish(1);
-});
-
+runScenarios(main);
