@@ -128,8 +128,9 @@ if (crateVersion !== pkgVersion) {
 // Opt-in parts, each its own subpath (evolink-tasks/browser-tasks, evolink-tasks/react): plain
 // modules copied as they are, with their types. They import 'evolink-tasks' and 'react' by name,
 // so that they share the app's own instance of each; a page that imports neither downloads nothing
-// of them.
+// of them. abort.mjs is what both import (by relative path; not an export of the package).
 for (const [file, types] of [['browser-tasks.mjs', 'browser-tasks.d.ts'], ['react.mjs', 'react.d.ts']]) {
   copyFileSync(join(root, 'src/js', file), join(pkgDir, file));
   copyFileSync(join(root, 'src/js', types), join(pkgDir, types));
 }
+copyFileSync(join(root, 'src/js/abort.mjs'), join(pkgDir, 'abort.mjs'));

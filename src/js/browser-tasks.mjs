@@ -25,6 +25,7 @@ import {
   TaskFailedError,
   TimeoutError,
 } from 'evolink-tasks';
+import { anySignal } from './abort.mjs';
 
 const VERSION = 1;
 const NOTHING = Object.freeze([]);
@@ -939,19 +940,6 @@ function timeoutError(id, task) {
   const error = new TimeoutError(`Timed out waiting for the task (task ${id})`, task ?? undefined);
   error.taskId = id;
   return error;
-}
-
-function anySignal(signals) {
-  if (typeof AbortSignal.any === 'function') return AbortSignal.any(signals);
-  const controller = new AbortController();
-  for (const signal of signals) {
-    if (signal.aborted) {
-      controller.abort(signal.reason);
-      break;
-    }
-    signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-  }
-  return controller.signal;
 }
 
 /** Resolves when a frozen page runs again (or the wait stops). */

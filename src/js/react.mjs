@@ -13,6 +13,7 @@
 // and in concurrent rendering (nothing happens during render; results of an abandoned wait are
 // dropped).
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { anySignal } from './abort.mjs';
 
 /** The state before anything runs (and on the server). */
 const IDLE = Object.freeze({
@@ -189,17 +190,4 @@ export function useRememberedTasks(tasks) {
 
 function serverList() {
   return NONE;
-}
-
-function anySignal(signals) {
-  if (typeof AbortSignal.any === 'function') return AbortSignal.any(signals);
-  const controller = new AbortController();
-  for (const signal of signals) {
-    if (signal.aborted) {
-      controller.abort(signal.reason);
-      break;
-    }
-    signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-  }
-  return controller.signal;
 }
