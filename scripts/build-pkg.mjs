@@ -4,8 +4,9 @@
 // changelog, and checks that pkg/package.json carries the crate's version.
 // Nothing is minified: an error's stack and source line stay readable in production.
 import { build } from 'esbuild';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { renamed, renameWasm, shortNames } from './wasm-names.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkgDir = join(root, 'pkg');
@@ -28,8 +29,8 @@ const entries = [
 ];
 
 const glueSource = readFileSync(join(bindgen, 'evolink_tasks.js'), 'utf8');
-const renames = shortImportNames(glueSource);
-renameWasmImports(join(pkgDir, 'evolink_tasks.wasm'), renames, glueSource);
+const renames = shortNames(glueSource);
+renameWasm(join(pkgDir, 'evolink_tasks.wasm'), renames, glueSource);
 
 /**
  * `#glue` is wasm-bindgen's output; its snippet copy of errors.js is the source file itself, so
@@ -45,8 +46,7 @@ const glue = {
     b.onLoad({ filter: /target\/bindgen\/evolink_tasks\.js$/ }, () => {
       const defaultPath = "new URL('evolink_tasks_bg.wasm', import.meta.url)";
       if (!glueSource.includes(defaultPath)) throw new Error(`the glue no longer says ${defaultPath}: update scripts/build-pkg.mjs`);
-      const source = withoutDocComments(glueSource.replace(defaultPath, 'undefined'))
-        .replace(/\b__wbg_\w+_[0-9a-f]{16}\b/g, (name) => renames.get(name) ?? name);
+      const source = renamed(withoutDocComments(glueSource.replace(defaultPath, 'undefined')), renames);
       return { contents: oneImportPerModule(source), loader: 'js' };
     });
     b.onResolve({ filter: /\/snippets\/[^/]+\/src\/js\/errors\.js$/ }, () => ({ path: errors }));
@@ -83,108 +83,6 @@ function oneImportPerModule(source) {
  */
 function withoutDocComments(source) {
   return source.replace(/^[ \t]*\/\*\*(?:(?!\*\/)[\s\S])*\*\/[ \t]*\n/gm, '');
-}
-
-/**
- * wasm-bindgen names each import `__wbg_<name>_<16 hex digits of a hash>`: about 90 such
- * names, written in the wasm and in the glue, whose hashes brotli cannot shrink (about 1.5 kB of
- * the two). Each becomes `__wbg_<name>` where no other import is called so, and otherwise
- * `__wbg_<name>_<its ordinal among them, as 16 digits>` (the shape of wasm-bindgen's own
- * `__wbindgen_generic_0000000000000001`). Old name → new name.
- */
-function shortImportNames(source) {
-  const names = new Set(source.match(/\b__wbg_\w+\b/g));
-  const byBase = new Map();
-  for (const name of names) {
-    const m = /^(__wbg_\w+)_[0-9a-f]{16}$/.exec(name);
-    if (m) byBase.set(m[1], [...(byBase.get(m[1]) ?? []), name]);
-  }
-  const renames = new Map();
-  for (const [base, hashed] of byBase) {
-    if (hashed.length === 1 && !names.has(base)) {
-      renames.set(hashed[0], base);
-    } else {
-      hashed.forEach((name, i) => renames.set(name, `${base}_${String(i + 1).padStart(16, '0')}`));
-    }
-  }
-  return renames;
-}
-
-/**
- * Renames the imports of the wasm at `path` as `renames` says (an import already renamed stays):
- * every import from the glue must then be one of the glue's, as renamed.
- */
-function renameWasmImports(path, renames, source) {
-  const defined = new Set([...source.matchAll(/^\s*(__wbg\w*|__wbindgen\w*): function\b/gm)].map((m) => renames.get(m[1]) ?? m[1]));
-  const wasm = readFileSync(path);
-  let at = 8;
-  const uleb = () => {
-    let value = 0, shift = 0, byte;
-    do {
-      byte = wasm[at++];
-      value += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return value;
-  };
-  const encode = (value) => {
-    const bytes = [];
-    do {
-      let byte = value % 128;
-      value = Math.floor(value / 128);
-      if (value) byte |= 0x80;
-      bytes.push(byte);
-    } while (value);
-    return Buffer.from(bytes);
-  };
-  const name = () => {
-    const length = uleb();
-    at += length;
-    return wasm.subarray(at - length, at).toString('utf8');
-  };
-  const limits = () => {
-    const flags = wasm[at++];
-    uleb();
-    if (flags & 1) uleb();
-  };
-  while (at < wasm.length) {
-    const id = wasm[at++];
-    const size = uleb();
-    const end = at + size;
-    if (id !== 2) {
-      at = end;
-      continue;
-    }
-    const start = at - 1 - encode(size).length;
-    const out = [];
-    const count = uleb();
-    out.push(encode(count));
-    for (let i = 0; i < count; i++) {
-      const module = name();
-      const field = name();
-      const desc = at;
-      const kind = wasm[at++];
-      if (kind === 0) uleb(); // function: its type
-      else if (kind === 1) { at++; limits(); } // table: reference type, limits
-      else if (kind === 2) limits(); // memory
-      else if (kind === 3) at += 2; // global: value type, mutability
-      else if (kind === 4) { at++; uleb(); } // tag
-      else throw new Error(`${path}: import kind ${kind} unknown`);
-      const renamed = module === './evolink_tasks_bg.js' ? (renames.get(field) ?? field) : field;
-      if (module === './evolink_tasks_bg.js' && !defined.has(renamed)) {
-        throw new Error(`${path}: import ${field} is not one the glue defines: run make pkg`);
-      }
-      for (const text of [module, renamed]) {
-        const bytes = Buffer.from(text, 'utf8');
-        out.push(encode(bytes.length), bytes);
-      }
-      out.push(wasm.subarray(desc, at));
-    }
-    if (at !== end) throw new Error(`${path}: the import section did not read to its end`);
-    const payload = Buffer.concat(out);
-    writeFileSync(path, Buffer.concat([wasm.subarray(0, start), Buffer.from([2]), encode(payload.length), payload, wasm.subarray(end)]));
-    return;
-  }
 }
 
 /** An entry that carries the wasm reads `./evolink_tasks.wasm` as the optimised file in pkg/. */
