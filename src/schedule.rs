@@ -142,6 +142,25 @@ const SURE_SHARE: f64 = 0.035;
 const OVERDUE_STRETCH: f64 = 0.05;
 
 impl Forecast {
+    /// A forecast from its stored fields, each as serde reads it (for a reader other than
+    /// serde: the wasm reads a stored state from JavaScript values itself, see
+    /// `web::convert::forecast`).
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn from_stored(
+        [seen, first, last, latest]: [Option<(f64, f64)>; 4],
+        estimate: Option<f64>,
+        lead: Option<f64>,
+    ) -> Forecast {
+        Forecast {
+            seen,
+            estimate,
+            first,
+            last,
+            latest,
+            lead,
+        }
+    }
+
     /// Takes one observation of the task made at `now` (ms since the epoch).
     pub fn observe(&mut self, task: &Task, now: f64) {
         // Timed from when this client first saw the task, on its own clock, and from the

@@ -832,7 +832,7 @@ pub fn plan_poll(task: JsValue, state: JsValue, options: JsValue) -> Result<JsVa
         Forecast::default()
     } else {
         let state = sys::plain(&state).map_err(|e| unreadable("state", e))?;
-        serde_wasm_bindgen::from_value(state).map_err(|_| {
+        convert::forecast(&state).ok_or_else(|| {
             reject(type_error(
                 "planPoll: state is not a state planPoll returned".to_owned(),
             ))

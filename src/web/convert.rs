@@ -11,7 +11,7 @@ use super::fetch::Answer;
 use super::sys::{self, describe, get};
 use crate::error::{ArgumentKind, Error};
 use crate::response::{self, Body, Head, MAX_BODY_BYTES};
-use crate::schedule::{Pace, Policy, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MIN_INTERVAL_MS};
+use crate::schedule::{Forecast, Pace, Policy, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MIN_INTERVAL_MS};
 use crate::task::{NotATask, Task};
 
 /// A `TypeError` record.
@@ -309,6 +309,43 @@ pub fn wait_options(value: &JsValue, what: &str, known: &[&str]) -> Result<WaitO
         signal,
         pacing,
     })
+}
+
+/// A state `planPoll` returned, read from its plain (JSON) copy as serde-wasm-bindgen reads a
+/// [`Forecast`] (without its struct reading in the wasm): an object whose members `seen`,
+/// `first`, `last` and `latest` are each absent, `null` or an array that starts with two
+/// numbers, and `estimate` and `lead` absent, `null` or a number; other members are ignored.
+/// `None` for anything else.
+pub fn forecast(state: &JsValue) -> Option<Forecast> {
+    if !state.is_object() {
+        return None;
+    }
+    let number = |v: &JsValue| v.as_f64();
+    let pair = |key: &str| -> Option<Option<(f64, f64)>> {
+        let v = get(state, key);
+        if v.is_undefined() || v.is_null() {
+            return Some(None);
+        }
+        let list = v.dyn_ref::<js_sys::Array>()?;
+        Some(Some((number(&list.get(0))?, number(&list.get(1))?)))
+    };
+    let single = |key: &str| -> Option<Option<f64>> {
+        let v = get(state, key);
+        if v.is_undefined() || v.is_null() {
+            return Some(None);
+        }
+        Some(Some(number(&v)?))
+    };
+    Some(Forecast::from_stored(
+        [
+            pair("seen")?,
+            pair("first")?,
+            pair("last")?,
+            pair("latest")?,
+        ],
+        single("estimate")?,
+        single("lead")?,
+    ))
 }
 
 /// A task id argument: a string that [`crate::validate::task_id`] accepts.
