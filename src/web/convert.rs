@@ -36,7 +36,7 @@ pub fn js_error(error: &Error, task: &JsValue, cause: &JsValue, task_id: Option<
         record.task_id = None; // a bad argument or an abort is about the call, not a task
     }
     if let Some(id) = &record.task_id {
-        if !record.message.contains(id.as_str()) {
+        if !crate::error::contains(&record.message, id) {
             record.message = format!("{} (task {id})", record.message);
         }
     }
