@@ -46,12 +46,40 @@ pub fn js_error(error: &Error, task: &JsValue, cause: &JsValue, task_id: Option<
             .as_deref()
             .and_then(|v| crate::schedule::retry_after_hint_ms(v, sys::now()));
     }
-    let record = match serde_wasm_bindgen::to_value(&record) {
-        Ok(record) => record,
-        // Not reached (every number in a record is one JavaScript holds exactly), but the
-        // snippet must never be handed `undefined`: its throw would go through the wasm.
-        Err(_) => return js_sys::Error::new(&record.message).into(),
+    // The record as serde would write it, member by member (the members left out are absent).
+    let object = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &value);
     };
+    set("name", JsValue::from_str(record.name));
+    set("message", JsValue::from_str(&record.message));
+    set("code", JsValue::from_str(&record.code));
+    if let Some(status) = record.status {
+        set("status", JsValue::from(status));
+    }
+    let texts = [
+        ("type", &record.kind),
+        ("param", &record.param),
+        ("fallbackSuggestion", &record.fallback_suggestion),
+        ("requestId", &record.request_id),
+    ];
+    for (key, text) in texts {
+        if let Some(text) = text {
+            set(key, JsValue::from_str(text));
+        }
+    }
+    if let Some(ms) = record.retry_after_ms {
+        if ms > 9_007_199_254_740_991 {
+            // Not reached (`Retry-After` is capped), but a number JavaScript cannot hold
+            // exactly is not sent as one (as serde-wasm-bindgen refuses it).
+            return js_sys::Error::new(&record.message).into();
+        }
+        set("retryAfterMs", JsValue::from_f64(ms as f64));
+    }
+    if let Some(id) = &record.task_id {
+        set("taskId", JsValue::from_str(id));
+    }
+    let record: JsValue = object.into();
     let task = if error.task().is_some() {
         task
     } else {
