@@ -161,6 +161,17 @@ impl Forecast {
         }
     }
 
+    /// The stored fields, as [`Forecast::from_stored`] takes them (for a writer other than
+    /// serde: the wasm writes a state as JavaScript values itself).
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn stored(&self) -> ([Option<(f64, f64)>; 4], Option<f64>, Option<f64>) {
+        (
+            [self.seen, self.first, self.last, self.latest],
+            self.estimate,
+            self.lead,
+        )
+    }
+
     /// Takes one observation of the task made at `now` (ms since the epoch).
     pub fn observe(&mut self, task: &Task, now: f64) {
         // Timed from when this client first saw the task, on its own clock, and from the

@@ -852,7 +852,7 @@ pub fn plan_poll(task: JsValue, state: JsValue, options: JsValue) -> Result<JsVa
     let result = Object::new();
     let delay = delay.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64));
     Reflect::set(&result, &"delayMs".into(), &delay)?;
-    let state = serde_wasm_bindgen::to_value(&forecast).map_err(JsValue::from)?;
+    let state = convert::forecast_value(&forecast);
     Reflect::set(&result, &"state".into(), &state)?;
     Ok(result.into())
 }

@@ -376,6 +376,34 @@ pub fn forecast(state: &JsValue) -> Option<Forecast> {
     ))
 }
 
+/// A state for `planPoll` to return, as serde-wasm-bindgen's serializer wrote a [`Forecast`]:
+/// an object with `seen`, `estimate`, `first` and `last` (`undefined` when unknown), then
+/// `latest` and `lead` when known; a pair is an array of two numbers.
+pub fn forecast_value(forecast: &Forecast) -> JsValue {
+    let ([seen, first, last, latest], estimate, lead) = forecast.stored();
+    let object = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &value);
+    };
+    let pair = |pair: Option<(f64, f64)>| {
+        pair.map_or(JsValue::UNDEFINED, |(a, b)| {
+            js_sys::Array::of2(&JsValue::from_f64(a), &JsValue::from_f64(b)).into()
+        })
+    };
+    let number = |n: Option<f64>| n.map_or(JsValue::UNDEFINED, JsValue::from_f64);
+    set("seen", pair(seen));
+    set("estimate", number(estimate));
+    set("first", pair(first));
+    set("last", pair(last));
+    if latest.is_some() {
+        set("latest", pair(latest));
+    }
+    if lead.is_some() {
+        set("lead", number(lead));
+    }
+    object.into()
+}
+
 /// A task id argument: a string that [`crate::validate::task_id`] accepts.
 pub fn task_id(id: &JsValue) -> Result<String, Error> {
     let id = id
