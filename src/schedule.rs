@@ -108,6 +108,11 @@ pub struct Forecast {
     lead: Option<f64>,
 }
 
+/// A stored forecast's pairs, in the order [`Forecast::from_stored`] takes them: `seen`,
+/// `first`, `last`, `latest`.
+#[cfg(target_arch = "wasm32")]
+pub(crate) type StoredPairs = [Option<(f64, f64)>; 4];
+
 /// Where the forecast puts completion and how sure it is.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Outlook {
@@ -147,7 +152,7 @@ impl Forecast {
     /// `web::convert::forecast`).
     #[cfg(target_arch = "wasm32")]
     pub(crate) fn from_stored(
-        [seen, first, last, latest]: [Option<(f64, f64)>; 4],
+        [seen, first, last, latest]: StoredPairs,
         estimate: Option<f64>,
         lead: Option<f64>,
     ) -> Forecast {
@@ -164,7 +169,7 @@ impl Forecast {
     /// The stored fields, as [`Forecast::from_stored`] takes them (for a writer other than
     /// serde: the wasm writes a state as JavaScript values itself).
     #[cfg(target_arch = "wasm32")]
-    pub(crate) fn stored(&self) -> ([Option<(f64, f64)>; 4], Option<f64>, Option<f64>) {
+    pub(crate) fn stored(&self) -> (StoredPairs, Option<f64>, Option<f64>) {
         (
             [self.seen, self.first, self.last, self.latest],
             self.estimate,
