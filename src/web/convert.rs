@@ -387,7 +387,10 @@ pub fn forecast_value(forecast: &Forecast) -> JsValue {
     };
     let pair = |pair: Option<(f64, f64)>| {
         pair.map_or(JsValue::UNDEFINED, |(a, b)| {
-            js_sys::Array::of2(&JsValue::from_f64(a), &JsValue::from_f64(b)).into()
+            let array = js_sys::Array::new();
+            array.set(0, JsValue::from_f64(a));
+            array.set(1, JsValue::from_f64(b));
+            array.into()
         })
     };
     let number = |n: Option<f64>| n.map_or(JsValue::UNDEFINED, JsValue::from_f64);
