@@ -23,6 +23,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { renameWasm, shortNames } from '../scripts/wasm-names.mjs';
 import { ensureFloor, dist as floorDist, RELEASE_WASM as FLOOR_RELEASE_WASM } from './floor/build.mjs';
 import { benchDir, root, run as exec, table, target } from './lib.mjs';
 
@@ -155,10 +156,11 @@ function makefileWasmOpt() {
 
 /**
  * Twiggy's items of the wasm built with names, grouped into PARTS: `release` (a cargo release
- * wasm) through wasm-bindgen and wasm-opt as `shipped` (its bytes) was made. Resolves with
+ * wasm) through wasm-bindgen and wasm-opt as `shipped` (its bytes) was made (with `shortNames`,
+ * and its imports and exports renamed as scripts/build-pkg.mjs renames the package's). Resolves with
  * { parts: [{ key, bytes }], total, matchesShipped } or { error } (said in the output).
  */
-async function wasmParts(shipped, release = join(root, RELEASE_WASM)) {
+async function wasmParts(shipped, release = join(root, RELEASE_WASM), { shortNames: short = false } = {}) {
   const shippedRaw = shipped.length;
   const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(shipped)).map((e) => e.name));
   const twiggy = program('twiggy');
@@ -177,6 +179,11 @@ async function wasmParts(shipped, release = join(root, RELEASE_WASM)) {
     const named = join(dir, 'named.wasm');
     const bg = join(dir, `${release.split('/').pop().replace(/\.wasm$/, '')}_bg.wasm`);
     await exec(wasmOpt, [...makefileWasmOpt(), '-g', bg, '-o', named], { timeoutMs: 300_000 });
+    if (short) {
+      // As scripts/build-pkg.mjs names the package's imports and exports.
+      const glue = readFileSync(bg.replace(/_bg\.wasm$/, '.js'), 'utf8');
+      renameWasm(named, shortNames(glue), glue);
+    }
     const csv = await exec(twiggy, ['top', '-n', '1000000', '-f', 'csv', named], { timeoutMs: 120_000 });
     const bytes = Object.fromEntries(Object.keys(PARTS).map((k) => [k, 0]));
     const items = Object.fromEntries(Object.keys(PARTS).map((k) => [k, []]));
@@ -300,7 +307,7 @@ export async function run() {
   }
 
   // Where ours' bytes go.
-  const w = await wasmParts(wasm);
+  const w = await wasmParts(wasm, undefined, { shortNames: true });
   const wasmScale = wasmSizes.brotli / wasm.length;
   const jsScale = jsSizes.brotli / browser.length;
   const js = jsParts(browser.toString('utf8'));

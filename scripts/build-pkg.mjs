@@ -6,6 +6,7 @@
 import { build } from 'esbuild';
 import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { renamed, renameWasm, shortNames } from './wasm-names.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkgDir = join(root, 'pkg');
@@ -27,6 +28,10 @@ const entries = [
   { file: 'edge.mjs', format: 'esm', platform: 'neutral' },
 ];
 
+const glueSource = readFileSync(join(bindgen, 'evolink_tasks.js'), 'utf8');
+const renames = shortNames(glueSource);
+renameWasm(join(pkgDir, 'evolink_tasks.wasm'), renames, glueSource);
+
 /**
  * `#glue` is wasm-bindgen's output; its snippet copy of errors.js is the source file itself, so
  * that the classes Rust throws are the classes the package exports.
@@ -39,10 +44,10 @@ const glue = {
     // when init is called with nothing) goes: every entry says where its wasm comes from, and a
     // second URL would make bundlers ship the file where no entry fetches it.
     b.onLoad({ filter: /target\/bindgen\/evolink_tasks\.js$/ }, () => {
-      const source = readFileSync(join(bindgen, 'evolink_tasks.js'), 'utf8');
       const defaultPath = "new URL('evolink_tasks_bg.wasm', import.meta.url)";
-      if (!source.includes(defaultPath)) throw new Error(`the glue no longer says ${defaultPath}: update scripts/build-pkg.mjs`);
-      return { contents: oneImportPerModule(source.replace(defaultPath, 'undefined')), loader: 'js' };
+      if (!glueSource.includes(defaultPath)) throw new Error(`the glue no longer says ${defaultPath}: update scripts/build-pkg.mjs`);
+      const source = renamed(withoutDocComments(glueSource.replace(defaultPath, 'undefined')), renames);
+      return { contents: oneImportPerModule(source), loader: 'js' };
     });
     b.onResolve({ filter: /\/snippets\/[^/]+\/src\/js\/errors\.js$/ }, () => ({ path: errors }));
   },
@@ -68,6 +73,16 @@ function oneImportPerModule(source) {
     listed.add(path);
     return `${indent}"${path}": ${first.get(path)},\n`;
   });
+}
+
+/**
+ * wasm-bindgen copies each exported function's Rust doc comment into the glue as JSDoc: the
+ * package's documented types are index.d.ts, and the copies cost 0.65 kB brotli in every entry.
+ * A block that opens a line with `/**` and closes with `*\/` is one of them (the glue writes
+ * no other comment of that shape).
+ */
+function withoutDocComments(source) {
+  return source.replace(/^[ \t]*\/\*\*(?:(?!\*\/)[\s\S])*\*\/[ \t]*\n/gm, '');
 }
 
 /** An entry that carries the wasm reads `./evolink_tasks.wasm` as the optimised file in pkg/. */

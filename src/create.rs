@@ -123,6 +123,29 @@ pub fn check_object<'de, D: Deserializer<'de>>(kind: Kind, params: D) -> Result<
     checks(kind, &Params::deserialize(params).map_err(|_| too_deep())?)
 }
 
+/// [`check_params`] for parameters read member by member: `member(name)` is the member `name`
+/// read loosely, `None` when it is absent (the wasm reads a JavaScript object so, without a
+/// struct reading of its own); an `Err` fails as a member nested too deep does.
+pub fn check_members<E>(
+    kind: Kind,
+    mut member: impl FnMut(&'static str) -> Result<Option<Loose>, E>,
+) -> Result<(), Error> {
+    let mut read = |name| member(name).map_err(|_| too_deep());
+    let params = Params {
+        model: read("model")?,
+        prompt: read("prompt")?,
+        duration: read("duration")?,
+        quality: read("quality")?,
+        aspect_ratio: read("aspect_ratio")?,
+        generate_audio: read("generate_audio")?,
+        image_urls: read("image_urls")?,
+        video_urls: read("video_urls")?,
+        audio_urls: read("audio_urls")?,
+        callback_url: read("callback_url")?,
+    };
+    checks(kind, &params)
+}
+
 /// The error for creation parameters that are not an object.
 pub fn not_an_object() -> Error {
     type_error(&["create parameters must be an object"])
@@ -337,9 +360,12 @@ mod tests {
     fn check(kind: Kind, text: &str) -> Result<(), String> {
         let params: serde_json::Value = serde_json::from_str(text).expect("JSON");
         let any = check_params(kind, &params).map_err(|e| e.message());
-        if params.is_object() {
+        if let Some(members) = params.as_object() {
             let object = check_object(kind, &params).map_err(|e| e.message());
             assert_eq!(any, object, "{text}");
+            let read = |name| members.get(name).map(Loose::deserialize).transpose();
+            let one_by_one = check_members(kind, read).map_err(|e| e.message());
+            assert_eq!(any, one_by_one, "{text}");
         }
         any
     }

@@ -114,6 +114,11 @@ pub struct Forecast {
     silent: bool,
 }
 
+/// A stored forecast's pairs, in the order [`Forecast::from_stored`] takes them: `seen`,
+/// `first`, `last`, `latest`.
+#[cfg(target_arch = "wasm32")]
+pub(crate) type StoredPairs = [Option<(f64, f64)>; 4];
+
 /// Where the forecast puts completion and how sure it is.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Outlook {
@@ -177,6 +182,39 @@ const SURE_SHARE: f64 = 0.035;
 const OVERDUE_STRETCH: f64 = 0.05;
 
 impl Forecast {
+    /// A forecast from its stored fields, each as serde reads it (for a reader other than
+    /// serde: the wasm reads a stored state from JavaScript values itself, see
+    /// `web::convert::forecast`).
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn from_stored(
+        [seen, first, last, latest]: StoredPairs,
+        estimate: Option<f64>,
+        lead: Option<f64>,
+        silent: bool,
+    ) -> Forecast {
+        Forecast {
+            seen,
+            estimate,
+            first,
+            last,
+            latest,
+            lead,
+            silent,
+        }
+    }
+
+    /// The stored fields, as [`Forecast::from_stored`] takes them (for a writer other than
+    /// serde: the wasm writes a state as JavaScript values itself).
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn stored(&self) -> (StoredPairs, Option<f64>, Option<f64>, bool) {
+        (
+            [self.seen, self.first, self.last, self.latest],
+            self.estimate,
+            self.lead,
+            self.silent,
+        )
+    }
+
     /// Takes one observation of the task made at `now` (ms since the epoch).
     pub fn observe(&mut self, task: &Task, now: f64) {
         // Timed from when this client first saw the task, on its own clock, and from the

@@ -536,6 +536,78 @@ fn task_ids_and_base_urls_never_panic() {
     );
 }
 
+/// Creation parameters: an object whose members the checks read are absent, plausible or random
+/// values (lists nested past the limit included), read three ways: as any value, as an object
+/// (the struct reading) and member by member (as the wasm reads a JavaScript object). All three
+/// give the same verdict and message.
+#[test]
+fn create_parameters_are_judged_alike_however_they_are_read() {
+    use evolink_tasks::create::{check_members, check_object, check_params, Kind};
+    use evolink_tasks::loose::Loose;
+    use serde::Deserialize;
+    const MEMBERS: [&str; 10] = [
+        "model",
+        "prompt",
+        "duration",
+        "quality",
+        "aspect_ratio",
+        "generate_audio",
+        "image_urls",
+        "video_urls",
+        "audio_urls",
+        "callback_url",
+    ];
+    let plausible = prop_oneof![
+        prop::sample::select(vec![
+            "seedance-2.0-text-to-video",
+            "seedance-2.0-fast-reference-to-video",
+            "seedance-2.0-image-to-video",
+            "720p",
+            "1080p",
+            "16:9",
+            "https://example.com/a.png",
+            "http://10.0.0.1/cb",
+        ])
+        .prop_map(|s| Value::String(s.to_owned())),
+        (0u64..20).prop_map(Value::from),
+        prop::collection::vec(
+            "https://[a-z]{1,4}\\.com/[a-z]{0,3}".prop_map(Value::String),
+            0..11
+        )
+        .prop_map(Value::Array),
+        (30usize..36).prop_map(|depth| {
+            (0..depth).fold(Value::Null, |inner, _| Value::Array(vec![inner]))
+        }),
+    ];
+    let member = prop_oneof![plausible, json_value()];
+    let kind = prop::sample::select(vec![Kind::Video, Kind::Image, Kind::Audio]);
+    fuzz(
+        "create",
+        (
+            kind,
+            prop::collection::vec((prop::sample::select(MEMBERS.to_vec()), member), 0..8),
+        ),
+        |(kind, members)| {
+            let params = Value::Object(
+                members
+                    .into_iter()
+                    .map(|(name, value)| (name.to_owned(), value))
+                    .collect(),
+            );
+            let Value::Object(map) = &params else {
+                unreachable!()
+            };
+            let any = check_params(kind, &params).map_err(|e| e.message());
+            let object = check_object(kind, &params).map_err(|e| e.message());
+            let read = |name| map.get(name).map(Loose::deserialize).transpose();
+            let one_by_one = check_members(kind, read).map_err(|e| e.message());
+            prop_assert_eq!(&any, &object);
+            prop_assert_eq!(&any, &one_by_one);
+            Ok(())
+        },
+    );
+}
+
 /// A virtual-time environment answering from a script; it counts steps to catch hot loops.
 #[derive(Clone)]
 struct Scripted {

@@ -11,6 +11,7 @@ use std::task::Poll;
 
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Object, Promise, Reflect};
+use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
@@ -25,6 +26,7 @@ use super::scheduler::{
 use super::sys;
 use crate::create::{self, Kind};
 use crate::error::Error;
+use crate::loose::Loose;
 use crate::response;
 use crate::schedule::{self, Forecast, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MIN_INTERVAL_MS};
 use crate::validate;
@@ -351,8 +353,16 @@ pub fn create_body(kind: Kind, params: &JsValue) -> Result<String, Error> {
     // `undefined` members dropped, `toJSON` applied).
     let sent = sys::parse_json(&body)
         .map_err(|_| type_error("create parameters must be JSON-serialisable".to_owned()))?;
-    let object = convert::object(&sent).ok_or_else(create::not_an_object)?;
-    create::check_object(kind, object)?;
+    if convert::object(&sent).is_none() {
+        return Err(create::not_an_object());
+    }
+    create::check_members(kind, |name| {
+        let member = sys::get(&sent, name);
+        if member.is_undefined() {
+            return Ok(None);
+        }
+        Loose::deserialize(serde_wasm_bindgen::Deserializer::from(member)).map(Some)
+    })?;
     if let Some(url) = sys::get(&sent, "callback_url").as_string() {
         let url = web_sys::Url::new(&url)
             .map_err(|_| type_error("\"callback_url\" is not a valid URL".to_owned()))?;
@@ -832,7 +842,7 @@ pub fn plan_poll(task: JsValue, state: JsValue, options: JsValue) -> Result<JsVa
         Forecast::default()
     } else {
         let state = sys::plain(&state).map_err(|e| unreadable("state", e))?;
-        serde_wasm_bindgen::from_value(state).map_err(|_| {
+        convert::forecast(&state).ok_or_else(|| {
             reject(type_error(
                 "planPoll: state is not a state planPoll returned".to_owned(),
             ))
@@ -842,7 +852,7 @@ pub fn plan_poll(task: JsValue, state: JsValue, options: JsValue) -> Result<JsVa
     let result = Object::new();
     let delay = delay.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64));
     Reflect::set(&result, &"delayMs".into(), &delay)?;
-    let state = serde_wasm_bindgen::to_value(&forecast).map_err(JsValue::from)?;
+    let state = convert::forecast_value(&forecast);
     Reflect::set(&result, &"state".into(), &state)?;
     Ok(result.into())
 }

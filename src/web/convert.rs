@@ -1,10 +1,9 @@
-//! Values across the boundary: option objects read into Rust structs with serde-wasm-bindgen
-//! (unknown names refused, each bad value named), answers read into tasks (`JSON.parse`, then
+//! Values across the boundary: option objects read into one Rust struct, each known name once
+//! through a call that catches (unknown names refused, each bad value named), answers read into tasks (`JSON.parse`, then
 //! the core reads the fields it needs through serde-wasm-bindgen), and errors turned into the
 //! package's JavaScript classes.
 
-use js_sys::{Function, Object};
-use serde::Deserialize;
+use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
@@ -12,7 +11,7 @@ use super::fetch::Answer;
 use super::sys::{self, describe, get};
 use crate::error::{ArgumentKind, Error};
 use crate::response::{self, Body, Head, MAX_BODY_BYTES};
-use crate::schedule::{Pace, Policy, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MIN_INTERVAL_MS};
+use crate::schedule::{Forecast, Pace, Policy, DEFAULT_MAX_INTERVAL_MS, DEFAULT_MIN_INTERVAL_MS};
 use crate::task::{NotATask, Task};
 
 /// A `TypeError` record.
@@ -37,7 +36,7 @@ pub fn js_error(error: &Error, task: &JsValue, cause: &JsValue, task_id: Option<
         record.task_id = None; // a bad argument or an abort is about the call, not a task
     }
     if let Some(id) = &record.task_id {
-        if !record.message.contains(id.as_str()) {
+        if !crate::error::contains(&record.message, id) {
             record.message = format!("{} (task {id})", record.message);
         }
     }
@@ -47,12 +46,40 @@ pub fn js_error(error: &Error, task: &JsValue, cause: &JsValue, task_id: Option<
             .as_deref()
             .and_then(|v| crate::schedule::retry_after_hint_ms(v, sys::now()));
     }
-    let record = match serde_wasm_bindgen::to_value(&record) {
-        Ok(record) => record,
-        // Not reached (every number in a record is one JavaScript holds exactly), but the
-        // snippet must never be handed `undefined`: its throw would go through the wasm.
-        Err(_) => return js_sys::Error::new(&record.message).into(),
+    // The record as serde would write it, member by member (the members left out are absent).
+    let object = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &value);
     };
+    set("name", JsValue::from_str(record.name));
+    set("message", JsValue::from_str(&record.message));
+    set("code", JsValue::from_str(&record.code));
+    if let Some(status) = record.status {
+        set("status", JsValue::from(status));
+    }
+    let texts = [
+        ("type", &record.kind),
+        ("param", &record.param),
+        ("fallbackSuggestion", &record.fallback_suggestion),
+        ("requestId", &record.request_id),
+    ];
+    for (key, text) in texts {
+        if let Some(text) = text {
+            set(key, JsValue::from_str(text));
+        }
+    }
+    if let Some(ms) = record.retry_after_ms {
+        if ms > 9_007_199_254_740_991 {
+            // Not reached (`Retry-After` is capped), but a number JavaScript cannot hold
+            // exactly is not sent as one (as serde-wasm-bindgen refuses it).
+            return js_sys::Error::new(&record.message).into();
+        }
+        set("retryAfterMs", JsValue::from_f64(ms as f64));
+    }
+    if let Some(id) = &record.task_id {
+        set("taskId", JsValue::from_str(id));
+    }
+    let record: JsValue = object.into();
     let task = if error.task().is_some() {
         task
     } else {
@@ -68,41 +95,49 @@ pub fn js_error(error: &Error, task: &JsValue, cause: &JsValue, task_id: Option<
 
 /// Every option any function takes, as the JavaScript values given (`undefined` when left
 /// out); each function reads its own, after [`options`] has refused names it does not know.
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 pub struct JsOptions {
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub api_key: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub base_url: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub headers: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub fetch: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub request_timeout_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub max_retries: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub max_concurrent_requests: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub on_progress: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub signal: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub timeout_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub interval_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub min_interval_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub max_interval_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub now_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub allow_insecure_http: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub on_created: JsValue,
+}
+
+impl JsOptions {
+    /// Where the option named `key` (as JavaScript spells it) goes.
+    fn slot(&mut self, key: &str) -> Option<&mut JsValue> {
+        Some(match key {
+            "apiKey" => &mut self.api_key,
+            "baseUrl" => &mut self.base_url,
+            "headers" => &mut self.headers,
+            "fetch" => &mut self.fetch,
+            "requestTimeoutMs" => &mut self.request_timeout_ms,
+            "maxRetries" => &mut self.max_retries,
+            "maxConcurrentRequests" => &mut self.max_concurrent_requests,
+            "onProgress" => &mut self.on_progress,
+            "signal" => &mut self.signal,
+            "timeoutMs" => &mut self.timeout_ms,
+            "intervalMs" => &mut self.interval_ms,
+            "minIntervalMs" => &mut self.min_interval_ms,
+            "maxIntervalMs" => &mut self.max_interval_ms,
+            "nowMs" => &mut self.now_ms,
+            "allowInsecureHttp" => &mut self.allow_insecure_http,
+            "onCreated" => &mut self.on_created,
+            _ => return None,
+        })
+    }
 }
 
 /// An options argument: `undefined`/`null` (none), or a plain object whose keys are all in
@@ -125,8 +160,9 @@ pub fn options(value: &JsValue, what: &str, known: &[&str]) -> Result<JsOptions,
             )));
         }
     }
-    // serde-wasm-bindgen reads a copy: the caller's getters run here, where a throw is caught.
-    let copy = Object::new();
+    // Each known option is read once, through a call that catches: the caller's getters run
+    // here, where a throw is caught.
+    let mut options = JsOptions::default();
     for &key in known {
         let option = sys::read(value, key).map_err(|e| {
             type_error(format!(
@@ -134,12 +170,11 @@ pub fn options(value: &JsValue, what: &str, known: &[&str]) -> Result<JsOptions,
                 describe(&e)
             ))
         })?;
-        if !option.is_undefined() {
-            let _ = js_sys::Reflect::set(&copy, &JsValue::from_str(key), &option);
+        if let Some(slot) = options.slot(key) {
+            *slot = option;
         }
     }
-    serde_wasm_bindgen::from_value(copy.into())
-        .map_err(|_| type_error(format!("{what} could not be read")))
+    Ok(options)
 }
 
 /// An optional string option.
@@ -302,6 +337,81 @@ pub fn wait_options(value: &JsValue, what: &str, known: &[&str]) -> Result<WaitO
         signal,
         pacing,
     })
+}
+
+/// A state `planPoll` returned, read from its plain (JSON) copy as serde-wasm-bindgen reads a
+/// [`Forecast`] (without its struct reading in the wasm): an object whose members `seen`,
+/// `first`, `last` and `latest` are each absent, `null` or an array that starts with two
+/// numbers, and `estimate` and `lead` absent, `null` or a number; other members are ignored.
+/// `None` for anything else.
+pub fn forecast(state: &JsValue) -> Option<Forecast> {
+    if !state.is_object() {
+        return None;
+    }
+    let number = |v: &JsValue| v.as_f64();
+    let pair = |key: &str| -> Option<Option<(f64, f64)>> {
+        let v = get(state, key);
+        if v.is_undefined() || v.is_null() {
+            return Some(None);
+        }
+        let list = v.dyn_ref::<js_sys::Array>()?;
+        Some(Some((number(&list.get(0))?, number(&list.get(1))?)))
+    };
+    let single = |key: &str| -> Option<Option<f64>> {
+        let v = get(state, key);
+        if v.is_undefined() || v.is_null() {
+            return Some(None);
+        }
+        Some(Some(number(&v)?))
+    };
+    Some(Forecast::from_stored(
+        [
+            pair("seen")?,
+            pair("first")?,
+            pair("last")?,
+            pair("latest")?,
+        ],
+        single("estimate")?,
+        single("lead")?,
+        match get(state, "silent") {
+            v if v.is_undefined() || v.is_null() => false,
+            v => v.as_bool()?,
+        },
+    ))
+}
+
+/// A state for `planPoll` to return, as serde-wasm-bindgen's serializer wrote a [`Forecast`]:
+/// an object with `seen`, `estimate`, `first` and `last` (`undefined` when unknown), then
+/// `latest` and `lead` when known, and `silent` when true; a pair is an array of two numbers.
+pub fn forecast_value(forecast: &Forecast) -> JsValue {
+    let ([seen, first, last, latest], estimate, lead, silent) = forecast.stored();
+    let object = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &value);
+    };
+    let pair = |pair: Option<(f64, f64)>| {
+        pair.map_or(JsValue::UNDEFINED, |(a, b)| {
+            let array = js_sys::Array::new();
+            array.set(0, JsValue::from_f64(a));
+            array.set(1, JsValue::from_f64(b));
+            array.into()
+        })
+    };
+    let number = |n: Option<f64>| n.map_or(JsValue::UNDEFINED, JsValue::from_f64);
+    set("seen", pair(seen));
+    set("estimate", number(estimate));
+    set("first", pair(first));
+    set("last", pair(last));
+    if latest.is_some() {
+        set("latest", pair(latest));
+    }
+    if lead.is_some() {
+        set("lead", number(lead));
+    }
+    if silent {
+        set("silent", JsValue::TRUE);
+    }
+    object.into()
 }
 
 /// A task id argument: a string that [`crate::validate::task_id`] accepts.

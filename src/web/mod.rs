@@ -6,6 +6,7 @@
 //! - `fetch`: one request (init object, abort, deadline, 1 MiB body limit);
 //! - `scheduler`: per client, one timer for every wait, flights shared per task id, the cap,
 //!   the 429 pause, one listener per signal;
+//! - `hasher`: the scheduler's maps' hasher (FNV-1a);
 //! - `convert`: option objects, answers and errors across the boundary;
 //! - `client`: the JavaScript API (`EvoLinkClient`, `parseTaskCallback`, `planPoll`);
 //! - `rust`: the same client for Rust web frontends ([`Client`]).
@@ -13,6 +14,7 @@
 mod client;
 mod convert;
 mod fetch;
+mod hasher;
 mod rust;
 mod scheduler;
 mod sys;

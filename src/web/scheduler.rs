@@ -22,7 +22,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::rc::{Rc, Weak};
@@ -36,6 +36,7 @@ use web_sys::{AbortController, AbortSignal, EventTarget};
 
 use super::convert::{js_error, read_answer, Pacing};
 use super::fetch::{self, Outcome, Request};
+use super::hasher::Map;
 use super::sys;
 use crate::error::{ArgumentKind, Error};
 use crate::poller::{Poller, Step};
@@ -318,15 +319,15 @@ pub struct Config {
 #[derive(Default)]
 struct State {
     /// Boxed: a bucket of the map then holds a pointer, not a whole slot.
-    waits: HashMap<u64, Box<WaitSlot>>,
+    waits: Map<u64, Box<WaitSlot>>,
     next_key: u64,
     heap: BinaryHeap<Reverse<(u64, u64, u64)>>,
     seq: u64,
     live: usize,
     timer: Option<Timeout>,
     armed_for: u64,
-    flights: HashMap<u64, Flight>,
-    by_id: HashMap<String, u64>,
+    flights: Map<u64, Flight>,
+    by_id: Map<String, u64>,
     free: usize,
     line: VecDeque<u64>,
     signals: Vec<SignalEntry>,

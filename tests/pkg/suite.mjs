@@ -912,6 +912,17 @@ export const cases = [
     }
     throws(() => pkg.planPoll({ id: 'x' }), (e) => check(e instanceof TypeError, 'no status'), 'not a task');
     throws(() => pkg.planPoll(pending, 'state'), (e) => check(e instanceof TypeError, 'bad state'), 'bad state');
+    // A state is read as planPoll writes it: `seen`, `first`, `last` and `latest` each an array
+    // that starts with two numbers (or null), `estimate` and `lead` numbers (or null); members it
+    // does not know are ignored, and so are items after the first two.
+    const bad = [{ seen: 'x' }, { seen: [1] }, { seen: [1, '2'] }, { latest: { 0: 1, 1: 2 } }, { estimate: '1' }, { lead: [1] }, 5, true];
+    for (const state of bad) {
+      throws(() => pkg.planPoll(running, state, later), (e) => check(e instanceof TypeError && e.message === 'planPoll: state is not a state planPoll returned', e.message), `state ${JSON.stringify(state)}`);
+    }
+    equal(pkg.planPoll(running, { ...stored, extra: [1] }, later), pkg.planPoll(running, stored, later), 'a member it does not know');
+    equal(pkg.planPoll(running, { ...stored, seen: [...stored.seen, 'more'] }, later), pkg.planPoll(running, stored, later), 'a longer pair');
+    equal(pkg.planPoll(running, { seen: null, estimate: null, lead: null }, later), pkg.planPoll(running, {}, later), 'nulls are absent');
+    equal(pkg.planPoll(running, [], later), pkg.planPoll(running, {}, later), 'an array has none of the members');
     throws(() => pkg.planPoll(pending, undefined, { now: 1 }), (e) => check(e instanceof TypeError && e.message.includes('now'), e.message), 'unknown option');
   }],
 
