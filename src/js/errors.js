@@ -173,6 +173,19 @@ export function promiseOf(value) {
   return new Promise((resolve) => resolve(value));
 }
 
+/**
+ * `now.call(target)` as a number: `performance.now()`, or `NaN` when it throws or gives no number
+ * (the client then reads `Date.now()`). Cheaper than a binding wasm-bindgen wraps in its catch.
+ */
+export function clock(target, now) {
+  try {
+    const t = now.call(target);
+    return typeof t === 'number' ? t : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** `JSON.parse(text)`. */
 export function parseJson(text) {
   try {

@@ -1,10 +1,9 @@
-//! Values across the boundary: option objects read into Rust structs with serde-wasm-bindgen
+//! Values across the boundary: option objects read into Rust structs, a property read each
 //! (unknown names refused, each bad value named), answers read into tasks (`JSON.parse`, then
 //! the core reads the fields it needs through serde-wasm-bindgen), and errors turned into the
 //! package's JavaScript classes.
 
-use js_sys::{Function, Object};
-use serde::Deserialize;
+use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
@@ -68,48 +67,57 @@ pub fn js_error(error: &Error, task: &JsValue, cause: &JsValue, task_id: Option<
 
 /// Every option any function takes, as the JavaScript values given (`undefined` when left
 /// out); each function reads its own, after [`options`] has refused names it does not know.
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default)]
 pub struct JsOptions {
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub api_key: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub base_url: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub headers: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub fetch: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub request_timeout_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub max_retries: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub max_concurrent_requests: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub on_progress: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub signal: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub timeout_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub interval_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub min_interval_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub max_interval_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub now_ms: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub allow_insecure_http: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub on_created: JsValue,
 }
 
+impl JsOptions {
+    /// Where the option named `key` goes (`None`: not an option of any function).
+    fn slot(&mut self, key: &str) -> Option<&mut JsValue> {
+        Some(match key {
+            "apiKey" => &mut self.api_key,
+            "baseUrl" => &mut self.base_url,
+            "headers" => &mut self.headers,
+            "fetch" => &mut self.fetch,
+            "requestTimeoutMs" => &mut self.request_timeout_ms,
+            "maxRetries" => &mut self.max_retries,
+            "maxConcurrentRequests" => &mut self.max_concurrent_requests,
+            "onProgress" => &mut self.on_progress,
+            "signal" => &mut self.signal,
+            "timeoutMs" => &mut self.timeout_ms,
+            "intervalMs" => &mut self.interval_ms,
+            "minIntervalMs" => &mut self.min_interval_ms,
+            "maxIntervalMs" => &mut self.max_interval_ms,
+            "nowMs" => &mut self.now_ms,
+            "allowInsecureHttp" => &mut self.allow_insecure_http,
+            "onCreated" => &mut self.on_created,
+            _ => return None,
+        })
+    }
+}
+
 /// An options argument: `undefined`/`null` (none), or a plain object whose keys are all in
-/// `known`, read with serde-wasm-bindgen.
-pub fn options(value: &JsValue, what: &str, known: &[&str]) -> Result<JsOptions, Error> {
+/// `known`, each read once through a call that catches what a getter throws.
+pub fn options(value: &JsValue, what: &str, known: &[&'static str]) -> Result<JsOptions, Error> {
+    let mut o = JsOptions::default();
     if value.is_undefined() || value.is_null() {
-        return Ok(JsOptions::default());
+        return Ok(o);
     }
     if !value.is_object() || sys::is_array(value) || value.is_function() {
         return Err(type_error(format!("{what} must be an object")));
@@ -125,8 +133,7 @@ pub fn options(value: &JsValue, what: &str, known: &[&str]) -> Result<JsOptions,
             )));
         }
     }
-    // serde-wasm-bindgen reads a copy: the caller's getters run here, where a throw is caught.
-    let copy = Object::new();
+    // The caller's getters run here, once each, where a throw is caught.
     for &key in known {
         let option = sys::read(value, key).map_err(|e| {
             type_error(format!(
@@ -134,12 +141,11 @@ pub fn options(value: &JsValue, what: &str, known: &[&str]) -> Result<JsOptions,
                 describe(&e)
             ))
         })?;
-        if !option.is_undefined() {
-            let _ = js_sys::Reflect::set(&copy, &JsValue::from_str(key), &option);
+        if let Some(slot) = o.slot(key) {
+            *slot = option;
         }
     }
-    serde_wasm_bindgen::from_value(copy.into())
-        .map_err(|_| type_error(format!("{what} could not be read")))
+    Ok(o)
 }
 
 /// An optional string option.
@@ -285,7 +291,11 @@ pub struct WaitOptions {
 
 /// Reads the options of a wait, a watch or a `generate*` call (`known`: `WAIT_OPTIONS`,
 /// `WATCH_OPTIONS` or `GENERATE_OPTIONS`).
-pub fn wait_options(value: &JsValue, what: &str, known: &[&str]) -> Result<WaitOptions, Error> {
+pub fn wait_options(
+    value: &JsValue,
+    what: &str,
+    known: &[&'static str],
+) -> Result<WaitOptions, Error> {
     let o = options(value, what, known)?;
     let on_progress = function(&o.on_progress, what, "onProgress")?;
     let on_created = function(&o.on_created, what, "onCreated")?;

@@ -155,9 +155,9 @@ async fn send_unredacted(
         });
     }
     let headers = get(&response, "headers");
-    let header = |name: &str| {
+    let header = |name: &'static str| {
         let headers = Some(&headers).filter(|h| h.is_object())?;
-        invoke(headers, "get", &JsValue::from_str(name))
+        invoke(headers, "get", &super::sys::key(name))
             .ok()?
             .as_string()
     };

@@ -11,6 +11,9 @@
 //! returns the value as a `JsValue` (never a typed string or number, whose conversion in the glue
 //! could throw or trap), or `THROWN`, and then `thrown()` gives what was thrown.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -45,14 +48,16 @@ extern "C" {
     fn js_reinit_with(f: &JsValue);
 
     #[wasm_bindgen(js_name = read)]
-    fn js_read(target: &JsValue, key: &str) -> JsValue;
+    fn js_read(target: &JsValue, key: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = invoke)]
-    fn js_invoke(target: &JsValue, key: &str, arg: &JsValue) -> JsValue;
+    fn js_invoke(target: &JsValue, key: &JsValue, arg: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = call)]
     fn js_call(f: &JsValue, a: &JsValue, b: &JsValue) -> JsValue;
     /// A promise of this realm that settles as `value` would (never throws).
     #[wasm_bindgen(js_name = promiseOf)]
     pub fn promise_of(value: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = clock)]
+    fn js_clock(target: &JsValue, now: &Function) -> f64;
     #[wasm_bindgen(js_name = parseJson)]
     fn js_parse(text: &str) -> JsValue;
     #[wasm_bindgen(js_name = stringify)]
@@ -106,8 +111,29 @@ pub fn reject_all_on_panic() {
     reinit.forget();
 }
 
+thread_local! {
+    /// Property names as JavaScript strings, each made once (by the address of its text, which
+    /// a `&'static str` keeps): decoding a name out of the wasm's memory at every read cost more
+    /// than the read itself.
+    static KEYS: RefCell<Vec<(usize, usize, Rc<JsValue>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `name` as a JavaScript string, made on its first use.
+pub fn key(name: &'static str) -> Rc<JsValue> {
+    let at = (name.as_ptr() as usize, name.len());
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some((_, _, key)) = keys.iter().find(|(p, l, _)| (*p, *l) == at) {
+            return key.clone();
+        }
+        let key = Rc::new(JsValue::from_str(name));
+        keys.push((at.0, at.1, key.clone()));
+        key
+    })
+}
+
 /// A property of `target`, or `undefined` when it has none or reading it throws.
-pub fn get(target: &JsValue, key: &str) -> JsValue {
+pub fn get(target: &JsValue, key: &'static str) -> JsValue {
     if !(target.is_object() || target.is_function()) {
         return JsValue::UNDEFINED;
     }
@@ -115,13 +141,13 @@ pub fn get(target: &JsValue, key: &str) -> JsValue {
 }
 
 /// A property of `target`, or what reading it threw.
-pub fn read(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    caught(js_read(target, key))
+pub fn read(target: &JsValue, key: &'static str) -> Result<JsValue, JsValue> {
+    caught(js_read(target, &self::key(key)))
 }
 
 /// `target[key](arg)`, or what it threw (`target` has no such method: a `TypeError`).
-pub fn invoke(target: &JsValue, key: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
-    caught(js_invoke(target, key, arg))
+pub fn invoke(target: &JsValue, key: &'static str, arg: &JsValue) -> Result<JsValue, JsValue> {
+    caught(js_invoke(target, &self::key(key), arg))
 }
 
 /// `f(a, b)` called unbound, or what it threw.
@@ -191,8 +217,14 @@ pub fn global_fetch() -> Option<Function> {
 /// True in Cloudflare Workers (workerd), where each incoming request has I/O of its own: a
 /// timer or a request made while serving one may not be awaited by another, and dies with it.
 pub fn per_request_io() -> bool {
-    let navigator = get(&js_sys::global(), "navigator");
-    get(&navigator, "userAgent").as_string().as_deref() == Some("Cloudflare-Workers")
+    thread_local! {
+        /// Read once: the runtime does not change (a client per request made it a cost).
+        static WORKERS: bool = {
+            let navigator = get(&js_sys::global(), "navigator");
+            get(&navigator, "userAgent").as_string().as_deref() == Some("Cloudflare-Workers")
+        };
+    }
+    WORKERS.with(|w| *w)
 }
 
 thread_local! {
@@ -212,8 +244,7 @@ thread_local! {
 pub fn now() -> f64 {
     let high_resolution = PERFORMANCE.with(|p| {
         let (performance, now, origin) = p.as_ref()?;
-        let since = now.call0(performance).ok()?.as_f64()?;
-        Some(origin + since)
+        Some(origin + js_clock(performance, now))
     });
     high_resolution
         .filter(|t| t.is_finite())
@@ -255,8 +286,12 @@ pub fn document() -> Option<web_sys::EventTarget> {
 
 /// True in a page whose tab is hidden.
 pub fn page_hidden() -> bool {
-    let document = get(&js_sys::global(), "document");
-    get(&document, "visibilityState").as_string().as_deref() == Some("hidden")
+    thread_local! {
+        /// The page's `document` (`undefined` outside a page), read once: every pause asks.
+        static DOCUMENT: JsValue = get(&js_sys::global(), "document");
+    }
+    DOCUMENT
+        .with(|document| get(document, "visibilityState").as_string().as_deref() == Some("hidden"))
 }
 
 /// The page's address, for resolving a relative base URL.
