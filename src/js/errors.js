@@ -259,12 +259,16 @@ const typedArrayKind = Object.getOwnPropertyDescriptor(
 ).get;
 
 /**
- * A fresh copy of a body chunk when it is a `Uint8Array` (a Node `Buffer` too), `undefined` when
- * it is anything else (a string, a Proxy of bytes); a detached buffer throws.
+ * What one `read()` of a body stream gave: `null` once the stream is done (`done` is not
+ * `false`), a fresh copy of `value` when it is a `Uint8Array`, `undefined` when it is anything
+ * else; a getter's throw or a detached buffer comes back as THROWN. One call where reading
+ * `done`, `value` and copying took three.
  */
-export function bytes(chunk) {
+export function chunkOf(result) {
   try {
-    return typedArrayKind.call(chunk) === 'Uint8Array' ? new Uint8Array(chunk) : undefined;
+    if (result.done !== false) return null;
+    const value = result.value;
+    return typedArrayKind.call(value) === 'Uint8Array' ? new Uint8Array(value) : undefined;
   } catch (e) {
     return caught(e);
   }

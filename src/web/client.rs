@@ -84,18 +84,19 @@ impl Settings {
             type_error("this runtime has no global fetch; pass one as the fetch option".to_owned())
         })?;
         let headers = Object::new();
-        let put = |name: &str, value: &str| {
-            let _ = Reflect::set(&headers, &name.into(), &value.into());
+        let put = |name: &JsValue, value: &JsValue| {
+            let _ = Reflect::set(&headers, name, value);
         };
-        put("accept", "application/json");
+        let json = sys::key("application/json");
+        put(&sys::key("accept"), &json);
         for (name, value) in &self.headers {
             let is_auth = name.eq_ignore_ascii_case("authorization");
             if !(is_auth && self.api_key.is_some()) {
-                put(name, value);
+                put(&name.into(), &value.into());
             }
         }
         if let Some(key) = &self.api_key {
-            put("authorization", &format!("Bearer {key}"));
+            put(&sys::key("authorization"), &format!("Bearer {key}").into());
         }
         // What errors must never show: the key, or the caller's own `authorization` header.
         let secret = self.api_key.clone().or_else(|| {
@@ -106,11 +107,7 @@ impl Settings {
             auth.next().map(|(_, value)| value.trim().to_owned())
         });
         let post_headers = Object::assign(&Object::new(), &headers);
-        let _ = Reflect::set(
-            &post_headers,
-            &"content-type".into(),
-            &"application/json".into(),
-        );
+        let _ = Reflect::set(&post_headers, &sys::key("content-type"), &json);
         let config = Config {
             base,
             headers: headers.into(),
@@ -128,9 +125,34 @@ impl Settings {
 /// The API root of a base URL, resolved against the page when relative, without a trailing
 /// slash or `/v1`.
 fn base_url(base: &str, transport: validate::Transport) -> Result<String, Error> {
+    thread_local! {
+        /// The last absolute base URL that passed, with its transport and its API root: a
+        /// client made per request (as the worker example does) checks the same one each time.
+        static LAST: RefCell<Option<(String, validate::Transport, String)>> =
+            const { RefCell::new(None) };
+    }
+    let last = LAST.with(|last| {
+        let last = last.borrow();
+        let (seen, how, root) = last.as_ref()?;
+        (seen == base && *how == transport).then(|| root.clone())
+    });
+    if let Some(root) = last {
+        return Ok(root);
+    }
+    let (root, absolute) = checked_base_url(base, transport)?;
+    if absolute {
+        LAST.with(|last| *last.borrow_mut() = Some((base.to_owned(), transport, root.clone())));
+    }
+    Ok(root)
+}
+
+/// [`base_url`] worked out: the API root, and whether `base` was absolute.
+fn checked_base_url(base: &str, transport: validate::Transport) -> Result<(String, bool), Error> {
+    let mut absolute = false;
     let url = match web_sys::Url::new(base) {
         Ok(url) => {
             validate::base_url(&url.protocol(), &url.hostname(), transport)?;
+            absolute = true;
             url
         }
         Err(_) => {
@@ -151,7 +173,7 @@ fn base_url(base: &str, transport: validate::Transport) -> Result<String, Error>
             "baseUrl must not have a query string or a fragment".to_owned(),
         ));
     }
-    Ok(validate::api_root(&url.href()).to_owned())
+    Ok((validate::api_root(&url.href()).to_owned(), absolute))
 }
 
 fn client_settings(value: &JsValue) -> Result<Settings, Error> {

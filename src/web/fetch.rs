@@ -124,7 +124,7 @@ async fn send_unredacted(
     };
 
     let init = RequestInit::new();
-    init.set_method(request.method);
+    super::sys::set_method(&init, request.method);
     init.set_headers(headers);
     if let Some(body) = &request.body {
         init.set_body(&JsValue::from_str(body));
@@ -244,11 +244,11 @@ pub async fn read_text(response: &JsValue) -> Result<Option<String>, JsValue> {
         let next = invoke(&reader, "read", &JsValue::UNDEFINED)?;
         let chunk = JsFuture::from(promise_of(&next)).await?;
         // Anything but `done: false` ends the stream (a result that is not an object: an error).
-        if super::sys::read(&chunk, "done")?.as_bool() != Some(false) {
+        let Some(value) = super::sys::chunk_of(&chunk)? else {
             break;
-        }
+        };
         // A body stream of a `Response` yields bytes; one a test double made may yield anything.
-        let Some(value) = super::sys::bytes(&super::sys::read(&chunk, "value")?)? else {
+        let Some(value) = value else {
             cancel();
             return Err(js_sys::TypeError::new(
                 "the body stream yielded something other than bytes",

@@ -70,8 +70,24 @@ extern "C" {
     fn js_entries(value: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = isArray)]
     fn js_is_array(value: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = bytes)]
-    fn js_bytes(chunk: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = chunkOf)]
+    fn js_chunk_of(result: &JsValue) -> JsValue;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A request's init object, as [`set_method`] sees it.
+    #[wasm_bindgen(extends = js_sys::Object)]
+    type Init;
+    /// `init.method = method`.
+    #[wasm_bindgen(method, setter = method)]
+    fn set_method_js(this: &Init, method: &JsValue);
+}
+
+/// `init.method = method`, the method as a JavaScript string made once (web-sys's setter takes
+/// a `&str`, decoded at every request).
+pub fn set_method(init: &web_sys::RequestInit, method: &'static str) {
+    init.unchecked_ref::<Init>().set_method_js(&key(method));
 }
 
 /// `value`, or what the helper that returned it caught.
@@ -187,11 +203,14 @@ pub fn is_array(value: &JsValue) -> bool {
     caught(js_is_array(value)).map_or(true, |is| is.is_truthy())
 }
 
-/// A fresh copy of a body chunk that is a `Uint8Array`, `None` for anything else, or what
-/// copying threw (a detached buffer).
-pub fn bytes(chunk: &JsValue) -> Result<Option<js_sys::Uint8Array>, JsValue> {
-    let copy = caught(js_bytes(chunk))?;
-    Ok((!copy.is_undefined()).then(|| copy.unchecked_into()))
+/// One `read()` result of a body stream: `None` once it is done, `Some(Some(copy))` for a chunk
+/// of bytes, `Some(None)` for a chunk that is anything else, or what reading it threw.
+pub fn chunk_of(result: &JsValue) -> Result<Option<Option<js_sys::Uint8Array>>, JsValue> {
+    let copy = caught(js_chunk_of(result))?;
+    if copy.is_null() {
+        return Ok(None);
+    }
+    Ok(Some((!copy.is_undefined()).then(|| copy.unchecked_into())))
 }
 
 /// `value` as plain data: what `JSON.parse(JSON.stringify(value))` gives (getters and `toJSON`
