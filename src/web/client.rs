@@ -1,7 +1,8 @@
 //! The JavaScript API, exported with wasm-bindgen: `EvoLinkClient`, its watch iterator
 //! (`TaskWatch`), `parseTaskCallback` and `planPoll`. Every method that returns a promise
-//! returns one made from a Rust future (`future_to_promise`), and checks its arguments inside
-//! it, so bad input rejects with a `TypeError`/`RangeError` before any request is sent.
+//! returns one made from a Rust future (as `future_to_promise` does, its reject function tracked
+//! so that a trap rejects it), and checks its arguments inside it, so bad input rejects with a
+//! `TypeError`/`RangeError` before any request is sent.
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
@@ -456,11 +457,34 @@ pub async fn read_callback(body: JsValue) -> Result<Observation, Failure> {
     Ok(Observation { task, value })
 }
 
-/// The promise of a Rust future. Boxed, so that every method shares one instantiation of
-/// wasm-bindgen-futures' machinery.
+/// The promise of a Rust future, as wasm-bindgen-futures' `future_to_promise` makes it, with
+/// its reject function tracked by the snippet: if the instance traps, the call rejects (see
+/// `trapped` in the snippet) instead of never settling. Boxed, so that every method shares one
+/// instantiation of the machinery.
 fn promise(work: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
-    let work: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(work);
-    wasm_bindgen_futures::future_to_promise(work)
+    promise_of(Box::pin(work), true)
+}
+
+/// [`promise`], tracked or not (`parseTaskCallback`, which belongs to no client, is not).
+fn promise_of(
+    work: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>,
+    tracked: bool,
+) -> Promise {
+    let mut work = Some(work);
+    Promise::new(&mut |resolve, reject| {
+        let Some(work) = work.take() else {
+            return;
+        };
+        if tracked {
+            sys::track(&reject);
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            match work.await {
+                Ok(value) => sys::settle(&resolve, &value, &reject),
+                Err(error) => sys::settle(&reject, &error, &reject),
+            }
+        });
+    })
 }
 
 /// Settles a promise from a Rust result.
@@ -808,7 +832,10 @@ impl TaskWatch {
 /// it describes. EvoLink signs nothing: confirm it with `client.confirmCallback` before acting.
 #[wasm_bindgen(js_name = parseTaskCallback)]
 pub fn parse_task_callback(body: JsValue) -> Returned {
-    Ok(promise(async move { settle(read_callback(body).await) }))
+    Ok(promise_of(
+        Box::pin(async move { settle(read_callback(body).await) }),
+        false,
+    ))
 }
 
 /// The adaptive pace as a plain function, for schedulers that keep no wait in memory (a

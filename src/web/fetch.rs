@@ -124,7 +124,7 @@ async fn send_unredacted(
     };
 
     let init = RequestInit::new();
-    super::sys::set_method(&init, request.method);
+    super::sys::set_request_method(&init, request.method);
     init.set_headers(headers);
     if let Some(body) = &request.body {
         init.set_body(&JsValue::from_str(body));
@@ -161,12 +161,15 @@ async fn send_unredacted(
             .ok()?
             .as_string()
     };
-    // `Retry-After` and the request id matter only to an error: a 2xx answer (every poll that
-    // goes well) does not pay for reading them.
+    // The status text, `Retry-After` and the request id matter only to an error: a 2xx answer
+    // (every poll that goes well) does not pay for reading them.
     let failed = !(200.0..300.0).contains(&status);
     let mut answer = Answer {
         status: status as u16,
-        status_text: get(&response, "statusText").as_string().unwrap_or_default(),
+        status_text: (failed
+            .then(|| get(&response, "statusText").as_string())
+            .flatten())
+        .unwrap_or_default(),
         retry_after: failed.then(|| header("retry-after")).flatten(),
         request_id: failed
             .then(|| header("x-request-id").or_else(|| header("request-id")))

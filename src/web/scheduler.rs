@@ -325,7 +325,9 @@ struct State {
     live: usize,
     timer: Option<Timeout>,
     armed_for: u64,
-    flights: HashMap<u64, Flight>,
+    /// Boxed, as the waits are: 10,000 waits starting at once queue 10,000 flights behind the
+    /// cap, and a map of whole flights keeps the room they took (the wasm's memory never shrinks).
+    flights: HashMap<u64, Box<Flight>>,
     by_id: HashMap<String, u64>,
     free: usize,
     line: VecDeque<u64>,
@@ -873,7 +875,7 @@ impl Shared {
         let controller = AbortController::new().unwrap_or_else(|_| unreachable_controller());
         state.flights.insert(
             key,
-            Flight {
+            Box::new(Flight {
                 id,
                 request,
                 controller,
@@ -882,7 +884,7 @@ impl Shared {
                 done: false,
                 deadline: None,
                 expiry: Rc::default(),
-            },
+            }),
         );
         if state.free > 0 {
             self.start(state, key);

@@ -47,6 +47,13 @@ extern "C" {
     #[wasm_bindgen(js_name = reinitWith)]
     fn js_reinit_with(f: &JsValue);
 
+    /// Tracks the reject function of a call's promise: a trap rejects it.
+    #[wasm_bindgen(js_name = track)]
+    pub fn track(reject: &Function);
+    /// Settles a call's promise with `value` through `how` (its resolve or reject function),
+    /// and stops tracking it.
+    #[wasm_bindgen(js_name = settle)]
+    pub fn settle(how: &Function, value: &JsValue, reject: &Function);
     #[wasm_bindgen(js_name = read)]
     fn js_read(target: &JsValue, key: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = invoke)]
@@ -76,18 +83,18 @@ extern "C" {
 
 #[wasm_bindgen]
 extern "C" {
-    /// A request's init object, as [`set_method`] sees it.
+    /// A request's init object, as [`set_request_method`] sees it.
     #[wasm_bindgen(extends = js_sys::Object)]
     type Init;
     /// `init.method = method`.
     #[wasm_bindgen(method, setter = method)]
-    fn set_method_js(this: &Init, method: &JsValue);
+    fn set_method(this: &Init, method: &JsValue);
 }
 
 /// `init.method = method`, the method as a JavaScript string made once (web-sys's setter takes
 /// a `&str`, decoded at every request).
-pub fn set_method(init: &web_sys::RequestInit, method: &'static str) {
-    init.unchecked_ref::<Init>().set_method_js(&key(method));
+pub fn set_request_method(init: &web_sys::RequestInit, method: &'static str) {
+    init.unchecked_ref::<Init>().set_method(&key(method));
 }
 
 /// `value`, or what the helper that returned it caught.
