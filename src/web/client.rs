@@ -1,7 +1,8 @@
 //! The JavaScript API, exported with wasm-bindgen: `EvoLinkClient`, its watch iterator
 //! (`TaskWatch`), `parseTaskCallback` and `planPoll`. Every method that returns a promise
-//! returns one made from a Rust future (`future_to_promise`), and checks its arguments inside
-//! it, so bad input rejects with a `TypeError`/`RangeError` before any request is sent.
+//! returns one made from a Rust future (as `future_to_promise` does, its reject function tracked
+//! so that a trap rejects it), and checks its arguments inside it, so bad input rejects with a
+//! `TypeError`/`RangeError` before any request is sent.
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
@@ -86,18 +87,19 @@ impl Settings {
             type_error("this runtime has no global fetch; pass one as the fetch option".to_owned())
         })?;
         let headers = Object::new();
-        let put = |name: &str, value: &str| {
-            let _ = Reflect::set(&headers, &name.into(), &value.into());
+        let put = |name: &JsValue, value: &JsValue| {
+            let _ = Reflect::set(&headers, name, value);
         };
-        put("accept", "application/json");
+        let json = sys::key("application/json");
+        put(&sys::key("accept"), &json);
         for (name, value) in &self.headers {
             let is_auth = name.eq_ignore_ascii_case("authorization");
             if !(is_auth && self.api_key.is_some()) {
-                put(name, value);
+                put(&name.into(), &value.into());
             }
         }
         if let Some(key) = &self.api_key {
-            put("authorization", &format!("Bearer {key}"));
+            put(&sys::key("authorization"), &format!("Bearer {key}").into());
         }
         // What errors must never show: the key, or the caller's own `authorization` header.
         let secret = self.api_key.clone().or_else(|| {
@@ -108,11 +110,7 @@ impl Settings {
             auth.next().map(|(_, value)| value.trim().to_owned())
         });
         let post_headers = Object::assign(&Object::new(), &headers);
-        let _ = Reflect::set(
-            &post_headers,
-            &"content-type".into(),
-            &"application/json".into(),
-        );
+        let _ = Reflect::set(&post_headers, &sys::key("content-type"), &json);
         let config = Config {
             base,
             headers: headers.into(),
@@ -130,9 +128,34 @@ impl Settings {
 /// The API root of a base URL, resolved against the page when relative, without a trailing
 /// slash or `/v1`.
 fn base_url(base: &str, transport: validate::Transport) -> Result<String, Error> {
+    thread_local! {
+        /// The last absolute base URL that passed, with its transport and its API root: a
+        /// client made per request (as the worker example does) checks the same one each time.
+        static LAST: RefCell<Option<(String, validate::Transport, String)>> =
+            const { RefCell::new(None) };
+    }
+    let last = LAST.with(|last| {
+        let last = last.borrow();
+        let (seen, how, root) = last.as_ref()?;
+        (seen == base && *how == transport).then(|| root.clone())
+    });
+    if let Some(root) = last {
+        return Ok(root);
+    }
+    let (root, absolute) = checked_base_url(base, transport)?;
+    if absolute {
+        LAST.with(|last| *last.borrow_mut() = Some((base.to_owned(), transport, root.clone())));
+    }
+    Ok(root)
+}
+
+/// [`base_url`] worked out: the API root, and whether `base` was absolute.
+fn checked_base_url(base: &str, transport: validate::Transport) -> Result<(String, bool), Error> {
+    let mut absolute = false;
     let url = match web_sys::Url::new(base) {
         Ok(url) => {
             validate::base_url(&url.protocol(), &url.hostname(), transport)?;
+            absolute = true;
             url
         }
         Err(_) => {
@@ -153,7 +176,7 @@ fn base_url(base: &str, transport: validate::Transport) -> Result<String, Error>
             "baseUrl must not have a query string or a fragment".to_owned(),
         ));
     }
-    Ok(validate::api_root(&url.href()).to_owned())
+    Ok((validate::api_root(&url.href()).to_owned(), absolute))
 }
 
 fn client_settings(value: &JsValue) -> Result<Settings, Error> {
@@ -444,11 +467,34 @@ pub async fn read_callback(body: JsValue) -> Result<Observation, Failure> {
     Ok(Observation { task, value })
 }
 
-/// The promise of a Rust future. Boxed, so that every method shares one instantiation of
-/// wasm-bindgen-futures' machinery.
+/// The promise of a Rust future, as wasm-bindgen-futures' `future_to_promise` makes it, with
+/// its reject function tracked by the snippet: if the instance traps, the call rejects (see
+/// `trapped` in the snippet) instead of never settling. Boxed, so that every method shares one
+/// instantiation of the machinery.
 fn promise(work: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
-    let work: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(work);
-    wasm_bindgen_futures::future_to_promise(work)
+    promise_of(Box::pin(work), true)
+}
+
+/// [`promise`], tracked or not (`parseTaskCallback`, which belongs to no client, is not).
+fn promise_of(
+    work: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>,
+    tracked: bool,
+) -> Promise {
+    let mut work = Some(work);
+    Promise::new(&mut |resolve, reject| {
+        let Some(work) = work.take() else {
+            return;
+        };
+        if tracked {
+            sys::track(&reject);
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            match work.await {
+                Ok(value) => sys::settle(&resolve, &value, &reject),
+                Err(error) => sys::settle(&reject, &error, &reject),
+            }
+        });
+    })
 }
 
 /// Settles a promise from a Rust result.
@@ -796,7 +842,10 @@ impl TaskWatch {
 /// it describes. EvoLink signs nothing: confirm it with `client.confirmCallback` before acting.
 #[wasm_bindgen(js_name = parseTaskCallback)]
 pub fn parse_task_callback(body: JsValue) -> Returned {
-    Ok(promise(async move { settle(read_callback(body).await) }))
+    Ok(promise_of(
+        Box::pin(async move { settle(read_callback(body).await) }),
+        false,
+    ))
 }
 
 /// The adaptive pace as a plain function, for schedulers that keep no wait in memory (a

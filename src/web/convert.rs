@@ -141,10 +141,11 @@ impl JsOptions {
 }
 
 /// An options argument: `undefined`/`null` (none), or a plain object whose keys are all in
-/// `known`, read with serde-wasm-bindgen.
-pub fn options(value: &JsValue, what: &str, known: &[&str]) -> Result<JsOptions, Error> {
+/// `known`, each read once through a call that catches what a getter throws.
+pub fn options(value: &JsValue, what: &str, known: &[&'static str]) -> Result<JsOptions, Error> {
+    let mut options = JsOptions::default();
     if value.is_undefined() || value.is_null() {
-        return Ok(JsOptions::default());
+        return Ok(options);
     }
     if !value.is_object() || sys::is_array(value) || value.is_function() {
         return Err(type_error(format!("{what} must be an object")));
@@ -162,7 +163,6 @@ pub fn options(value: &JsValue, what: &str, known: &[&str]) -> Result<JsOptions,
     }
     // Each known option is read once, through a call that catches: the caller's getters run
     // here, where a throw is caught.
-    let mut options = JsOptions::default();
     for &key in known {
         let option = sys::read(value, key).map_err(|e| {
             type_error(format!(
@@ -320,7 +320,11 @@ pub struct WaitOptions {
 
 /// Reads the options of a wait, a watch or a `generate*` call (`known`: `WAIT_OPTIONS`,
 /// `WATCH_OPTIONS` or `GENERATE_OPTIONS`).
-pub fn wait_options(value: &JsValue, what: &str, known: &[&str]) -> Result<WaitOptions, Error> {
+pub fn wait_options(
+    value: &JsValue,
+    what: &str,
+    known: &[&'static str],
+) -> Result<WaitOptions, Error> {
     let o = options(value, what, known)?;
     let on_progress = function(&o.on_progress, what, "onProgress")?;
     let on_created = function(&o.on_created, what, "onCreated")?;
@@ -349,7 +353,7 @@ pub fn forecast(state: &JsValue) -> Option<Forecast> {
         return None;
     }
     let number = |v: &JsValue| v.as_f64();
-    let pair = |key: &str| -> Option<Option<(f64, f64)>> {
+    let pair = |key: &'static str| -> Option<Option<(f64, f64)>> {
         let v = get(state, key);
         if v.is_undefined() || v.is_null() {
             return Some(None);
@@ -357,7 +361,7 @@ pub fn forecast(state: &JsValue) -> Option<Forecast> {
         let list = v.dyn_ref::<js_sys::Array>()?;
         Some(Some((number(&list.get(0))?, number(&list.get(1))?)))
     };
-    let single = |key: &str| -> Option<Option<f64>> {
+    let single = |key: &'static str| -> Option<Option<f64>> {
         let v = get(state, key);
         if v.is_undefined() || v.is_null() {
             return Some(None);

@@ -124,7 +124,7 @@ async fn send_unredacted(
     };
 
     let init = RequestInit::new();
-    init.set_method(request.method);
+    super::sys::set_request_method(&init, request.method);
     init.set_headers(headers);
     if let Some(body) = &request.body {
         init.set_body(&JsValue::from_str(body));
@@ -155,18 +155,21 @@ async fn send_unredacted(
         });
     }
     let headers = get(&response, "headers");
-    let header = |name: &str| {
+    let header = |name: &'static str| {
         let headers = Some(&headers).filter(|h| h.is_object())?;
-        invoke(headers, "get", &JsValue::from_str(name))
+        invoke(headers, "get", &super::sys::key(name))
             .ok()?
             .as_string()
     };
-    // `Retry-After` and the request id matter only to an error: a 2xx answer (every poll that
-    // goes well) does not pay for reading them.
+    // The status text, `Retry-After` and the request id matter only to an error: a 2xx answer
+    // (every poll that goes well) does not pay for reading them.
     let failed = !(200.0..300.0).contains(&status);
     let mut answer = Answer {
         status: status as u16,
-        status_text: get(&response, "statusText").as_string().unwrap_or_default(),
+        status_text: (failed
+            .then(|| get(&response, "statusText").as_string())
+            .flatten())
+        .unwrap_or_default(),
         retry_after: failed.then(|| header("retry-after")).flatten(),
         request_id: failed
             .then(|| header("x-request-id").or_else(|| header("request-id")))
@@ -244,11 +247,11 @@ pub async fn read_text(response: &JsValue) -> Result<Option<String>, JsValue> {
         let next = invoke(&reader, "read", &JsValue::UNDEFINED)?;
         let chunk = JsFuture::from(promise_of(&next)).await?;
         // Anything but `done: false` ends the stream (a result that is not an object: an error).
-        if super::sys::read(&chunk, "done")?.as_bool() != Some(false) {
+        let Some(value) = super::sys::chunk_of(&chunk)? else {
             break;
-        }
+        };
         // A body stream of a `Response` yields bytes; one a test double made may yield anything.
-        let Some(value) = super::sys::bytes(&super::sys::read(&chunk, "value")?)? else {
+        let Some(value) = value else {
             cancel();
             return Err(js_sys::TypeError::new(
                 "the body stream yielded something other than bytes",

@@ -326,7 +326,9 @@ struct State {
     live: usize,
     timer: Option<Timeout>,
     armed_for: u64,
-    flights: Map<u64, Flight>,
+    /// Boxed, as the waits are: 10,000 waits starting at once queue 10,000 flights behind the
+    /// cap, and a map of whole flights keeps the room they took (the wasm's memory never shrinks).
+    flights: Map<u64, Box<Flight>>,
     by_id: Map<String, u64>,
     free: usize,
     line: VecDeque<u64>,
@@ -874,7 +876,7 @@ impl Shared {
         let controller = AbortController::new().unwrap_or_else(|_| unreachable_controller());
         state.flights.insert(
             key,
-            Flight {
+            Box::new(Flight {
                 id,
                 request,
                 controller,
@@ -883,7 +885,7 @@ impl Shared {
                 done: false,
                 deadline: None,
                 expiry: Rc::default(),
-            },
+            }),
         );
         if state.free > 0 {
             self.start(state, key);

@@ -11,6 +11,9 @@
 //! returns the value as a `JsValue` (never a typed string or number, whose conversion in the glue
 //! could throw or trap), or `THROWN`, and then `thrown()` gives what was thrown.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -44,15 +47,24 @@ extern "C" {
     #[wasm_bindgen(js_name = reinitWith)]
     fn js_reinit_with(f: &JsValue);
 
+    /// Tracks the reject function of a call's promise: a trap rejects it.
+    #[wasm_bindgen(js_name = track)]
+    pub fn track(reject: &Function);
+    /// Settles a call's promise with `value` through `how` (its resolve or reject function),
+    /// and stops tracking it.
+    #[wasm_bindgen(js_name = settle)]
+    pub fn settle(how: &Function, value: &JsValue, reject: &Function);
     #[wasm_bindgen(js_name = read)]
-    fn js_read(target: &JsValue, key: &str) -> JsValue;
+    fn js_read(target: &JsValue, key: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = invoke)]
-    fn js_invoke(target: &JsValue, key: &str, arg: &JsValue) -> JsValue;
+    fn js_invoke(target: &JsValue, key: &JsValue, arg: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = call)]
     fn js_call(f: &JsValue, a: &JsValue, b: &JsValue) -> JsValue;
     /// A promise of this realm that settles as `value` would (never throws).
     #[wasm_bindgen(js_name = promiseOf)]
     pub fn promise_of(value: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = clock)]
+    fn js_clock(target: &JsValue, now: &Function) -> f64;
     #[wasm_bindgen(js_name = parseJson)]
     fn js_parse(text: &str) -> JsValue;
     #[wasm_bindgen(js_name = stringify)]
@@ -65,8 +77,24 @@ extern "C" {
     fn js_entries(value: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = isArray)]
     fn js_is_array(value: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_name = bytes)]
-    fn js_bytes(chunk: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = chunkOf)]
+    fn js_chunk_of(result: &JsValue) -> JsValue;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A request's init object, as [`set_request_method`] sees it.
+    #[wasm_bindgen(extends = js_sys::Object)]
+    type Init;
+    /// `init.method = method`.
+    #[wasm_bindgen(method, setter = method)]
+    fn set_method(this: &Init, method: &JsValue);
+}
+
+/// `init.method = method`, the method as a JavaScript string made once (web-sys's setter takes
+/// a `&str`, decoded at every request).
+pub fn set_request_method(init: &web_sys::RequestInit, method: &'static str) {
+    init.unchecked_ref::<Init>().set_method(&key(method));
 }
 
 /// `value`, or what the helper that returned it caught.
@@ -106,8 +134,29 @@ pub fn reject_all_on_panic() {
     reinit.forget();
 }
 
+thread_local! {
+    /// Property names as JavaScript strings, each made once (by the address of its text, which
+    /// a `&'static str` keeps): decoding a name out of the wasm's memory at every read cost more
+    /// than the read itself.
+    static KEYS: RefCell<Vec<(usize, usize, Rc<JsValue>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `name` as a JavaScript string, made on its first use.
+pub fn key(name: &'static str) -> Rc<JsValue> {
+    let at = (name.as_ptr() as usize, name.len());
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some((_, _, key)) = keys.iter().find(|(p, l, _)| (*p, *l) == at) {
+            return key.clone();
+        }
+        let key = Rc::new(JsValue::from_str(name));
+        keys.push((at.0, at.1, key.clone()));
+        key
+    })
+}
+
 /// A property of `target`, or `undefined` when it has none or reading it throws.
-pub fn get(target: &JsValue, key: &str) -> JsValue {
+pub fn get(target: &JsValue, key: &'static str) -> JsValue {
     if !(target.is_object() || target.is_function()) {
         return JsValue::UNDEFINED;
     }
@@ -115,13 +164,13 @@ pub fn get(target: &JsValue, key: &str) -> JsValue {
 }
 
 /// A property of `target`, or what reading it threw.
-pub fn read(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    caught(js_read(target, key))
+pub fn read(target: &JsValue, key: &'static str) -> Result<JsValue, JsValue> {
+    caught(js_read(target, &self::key(key)))
 }
 
 /// `target[key](arg)`, or what it threw (`target` has no such method: a `TypeError`).
-pub fn invoke(target: &JsValue, key: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
-    caught(js_invoke(target, key, arg))
+pub fn invoke(target: &JsValue, key: &'static str, arg: &JsValue) -> Result<JsValue, JsValue> {
+    caught(js_invoke(target, &self::key(key), arg))
 }
 
 /// `f(a, b)` called unbound, or what it threw.
@@ -161,11 +210,14 @@ pub fn is_array(value: &JsValue) -> bool {
     caught(js_is_array(value)).map_or(true, |is| is.is_truthy())
 }
 
-/// A fresh copy of a body chunk that is a `Uint8Array`, `None` for anything else, or what
-/// copying threw (a detached buffer).
-pub fn bytes(chunk: &JsValue) -> Result<Option<js_sys::Uint8Array>, JsValue> {
-    let copy = caught(js_bytes(chunk))?;
-    Ok((!copy.is_undefined()).then(|| copy.unchecked_into()))
+/// One `read()` result of a body stream: `None` once it is done, `Some(Some(copy))` for a chunk
+/// of bytes, `Some(None)` for a chunk that is anything else, or what reading it threw.
+pub fn chunk_of(result: &JsValue) -> Result<Option<Option<js_sys::Uint8Array>>, JsValue> {
+    let copy = caught(js_chunk_of(result))?;
+    if copy.is_null() {
+        return Ok(None);
+    }
+    Ok(Some((!copy.is_undefined()).then(|| copy.unchecked_into())))
 }
 
 /// `value` as plain data: what `JSON.parse(JSON.stringify(value))` gives (getters and `toJSON`
@@ -191,8 +243,14 @@ pub fn global_fetch() -> Option<Function> {
 /// True in Cloudflare Workers (workerd), where each incoming request has I/O of its own: a
 /// timer or a request made while serving one may not be awaited by another, and dies with it.
 pub fn per_request_io() -> bool {
-    let navigator = get(&js_sys::global(), "navigator");
-    get(&navigator, "userAgent").as_string().as_deref() == Some("Cloudflare-Workers")
+    thread_local! {
+        /// Read once: the runtime does not change (a client per request made it a cost).
+        static WORKERS: bool = {
+            let navigator = get(&js_sys::global(), "navigator");
+            get(&navigator, "userAgent").as_string().as_deref() == Some("Cloudflare-Workers")
+        };
+    }
+    WORKERS.with(|w| *w)
 }
 
 thread_local! {
@@ -212,8 +270,7 @@ thread_local! {
 pub fn now() -> f64 {
     let high_resolution = PERFORMANCE.with(|p| {
         let (performance, now, origin) = p.as_ref()?;
-        let since = now.call0(performance).ok()?.as_f64()?;
-        Some(origin + since)
+        Some(origin + js_clock(performance, now))
     });
     high_resolution
         .filter(|t| t.is_finite())
@@ -255,8 +312,12 @@ pub fn document() -> Option<web_sys::EventTarget> {
 
 /// True in a page whose tab is hidden.
 pub fn page_hidden() -> bool {
-    let document = get(&js_sys::global(), "document");
-    get(&document, "visibilityState").as_string().as_deref() == Some("hidden")
+    thread_local! {
+        /// The page's `document` (`undefined` outside a page), read once: every pause asks.
+        static DOCUMENT: JsValue = get(&js_sys::global(), "document");
+    }
+    DOCUMENT
+        .with(|document| get(document, "visibilityState").as_string().as_deref() == Some("hidden"))
 }
 
 /// The page's address, for resolving a relative base URL.

@@ -363,7 +363,7 @@ const CANNOT_THROW = {
   Error: 'Error(message)', Number: 'serde-wasm-bindgen, on values JSON.parse made', isSafeInteger: 'never coerces', is: 'Object.is',
   random: 'Math.random()', asyncIterator: 'Symbol.asyncIterator', iterator: 'Symbol.iterator', queueMicrotask: 'queueMicrotask',
   reject: 'Promise.reject()', new: 'new Array(), new TypeError(message), new Uint8Array(our copy)',
-  new_typed: 'new Promise() with a closure of ours (wasm-bindgen-futures)', then: 'then() of a promise of ours (promiseOf, the futures queue)',
+  new_typed: 'new Promise() with a closure of ours (wasm-bindgen-futures)', then: 'then() of a native promise of this realm (promiseOf makes one or checks it is one: its prototype, no own then, Promise.resolve gives it back), the futures queue',
   _wbg_cb_unref: 'a closure of ours', evolinkclient_new: 'EvoLinkClient.__wrap', taskwatch_new: 'TaskWatch.__wrap',
   abort: 'our AbortController: its event target reports a listener\'s throw, never rethrows it',
   signal: 'our AbortController', reason: 'our AbortController\'s signal',
@@ -380,7 +380,7 @@ const CANNOT_THROW = {
   resolve: 'Promise.resolve() of a value of ours (a watch step, the futures queue)',
   next: 'serde-wasm-bindgen iterating values JSON.parse made',
   // The snippet's helpers that do not need a try.
-  returnThis: 'return this', thrown: 'reads a variable', reinitWith: 'stores a function', promiseOf: 'new Promise(resolve => resolve(value)): resolve never throws',
+  returnThis: 'return this', thrown: 'reads a variable', reinitWith: 'stores a function', promiseOf: 'catches what its checks run; new Promise(resolve => resolve(value)): resolve never throws',
 };
 
 test('no import of the wasm can throw through it uncaught', async () => {
