@@ -326,6 +326,9 @@ struct State {
     live: usize,
     timer: Option<Timeout>,
     armed_for: u64,
+    /// While one answer is handed to its waits: when it landed, so that waits that go on pause
+    /// from the same moment and end their pauses together, however long the hand-over takes.
+    landed_at: Option<f64>,
     /// Boxed, as the waits are: 10,000 waits starting at once queue 10,000 flights behind the
     /// cap, and a map of whole flights keeps the room they took (the wasm's memory never shrinks).
     flights: Map<u64, Box<Flight>>,
@@ -389,6 +392,7 @@ impl Shared {
             state: RefCell::new(State {
                 free: cap,
                 armed_for: u64::MAX,
+                landed_at: None,
                 ..State::default()
             }),
             me: me.clone(),
@@ -534,7 +538,7 @@ impl Shared {
                 }
             }
             Step::Wait(ms) => {
-                let now = sys::now();
+                let now = state.landed_at.unwrap_or_else(sys::now);
                 let ms = if sys::page_hidden() {
                     slot.poller.hidden_pause_ms(ms, slot.max_interval_ms, now)
                 } else {
@@ -994,12 +998,14 @@ impl Shared {
             flight.waiters
         };
         let outcome = Rc::new(outcome);
+        let previous = self.state.borrow_mut().landed_at.replace(sys::now());
         for waiter in waiters {
             match waiter {
                 Waiter::Wait(wait) => self.deliver(wait, &outcome),
                 Waiter::Call(cell) => cell.set(outcome.clone()),
             }
         }
+        self.state.borrow_mut().landed_at = previous;
     }
 
     fn next_in_line(&self, state: &mut State) {

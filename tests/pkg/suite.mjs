@@ -809,6 +809,25 @@ export const cases = [
     equal((await requests(base, taskId)).length, 4, 'one request per poll for all five waits');
   }],
 
+  ['waits on one task pause from the answer they share, however long it takes to hand it out', async ({ base, client }) => {
+    // The first and last waits' onProgress hold the event loop for 60 ms at each answer: the
+    // waits handed the answer after one of them still pause from when it landed, so all three
+    // poll together, 4 requests in all.
+    const taskId = id('ok');
+    const busy = () => {
+      const start = performance.now();
+      // workerd's clock stands still while code runs (so the hand-over takes no time there).
+      for (let i = 0; performance.now() < start + 60; i++) if (i === 1e6 && performance.now() === start) return;
+    };
+    const tasks = await Promise.all([
+      client.waitForTask(taskId, { intervalMs: 20, onProgress: busy }),
+      client.waitForTask(taskId, { intervalMs: 20 }),
+      client.waitForTask(taskId, { intervalMs: 20, onProgress: busy }),
+    ]);
+    equal(tasks.map((t) => t.status), Array(3).fill('completed'), 'statuses');
+    equal((await requests(base, taskId)).length, 4, 'one request per poll for all three waits');
+  }],
+
   ['maxConcurrentRequests caps the requests in flight, 6 by default', async ({ pkg, base }) => {
     const peak = async (options) => {
       let now = 0;
