@@ -2,8 +2,8 @@
 //! - the waits, each plain data (its [`Poller`], where it is, how to settle it): no future or
 //!   promise chain exists while a wait sleeps;
 //! - one gloo-timers `Timeout` for every pause and every request's deadline (a heap of what is
-//!   due; pauses ending within 10 ms of each other end together, so waits on one task poll
-//!   together);
+//!   due; pauses ending within 10 ms of each other end together, and the waits one answer is
+//!   handed to pause from when it landed, so waits on one task poll together);
 //! - one request per task id at a time (a *flight*): every wait on that id gets its answer, and
 //!   the request is aborted when the last of them leaves;
 //! - a cap on requests in flight, and a client-wide pause after a 429;
